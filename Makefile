@@ -1,0 +1,52 @@
+# Drivetime — the two commands (`make demo`, `make test`) and `make bench`.
+# Each target installs what it needs on a fresh Debian machine and is quick to re-run.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+APT_PACKAGES := libopus0 portaudio19-dev icecast2 opus-tools ffmpeg mpv sox alsa-utils \
+	libgl1-mesa-dri libegl1 xvfb xauth python3-venv python3-dev gcc
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lint deps venv clean
+
+demo: venv
+	$(BIN)/python -m studio demo
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python -m tests.bench
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
+
+deps: $(STAMPS)/apt
+
+venv: $(STAMPS)/venv
+
+# Debian packages: install only what is missing, so a re-run costs one dpkg query.
+$(STAMPS)/apt: Makefile
+	@mkdir -p $(STAMPS)
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@touch $@
+
+$(STAMPS)/venv: pyproject.toml $(STAMPS)/apt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[device,host,hw,dev]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) $(STAMPS) bench-results.json

@@ -1,0 +1,78 @@
+"""``drivetime-unit``: run the engine, control a running one, or play a room or file directly."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from device.config import Config, ConfigError, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_config(args.config or os.environ.get("DRIVETIME_CONFIG"))
+    except ConfigError as exc:
+        print(f"drivetime-unit: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(args.run(args, config))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="drivetime-unit", description=__doc__)
+    parser.add_argument("--config", help="TOML config file (default: $DRIVETIME_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    engine = commands.add_parser("engine", help="run the engine (audio, rooms, control socket)")
+    engine.add_argument("--join", metavar="ROOM_URL", help="select this room at start")
+    engine.set_defaults(run=_engine)
+
+    ctl = commands.add_parser("ctl", help="send a command to a running engine")
+    ctl.add_argument("--socket", help="control socket (default: from the config)")
+    ctl.add_argument("words", nargs="+", metavar="COMMAND", help=CTL_HELP)
+    ctl.set_defaults(run=_ctl)
+
+    play = commands.add_parser("play", help="play a room URL or .opus file in this process")
+    play.add_argument("target", help="http://… room URL or path to an .opus file")
+    play.add_argument("--output", help="output spec: pyaudio[:name], file:PATH, null, auto")
+    play.add_argument("--mode", choices=("live", "road"))
+    play.set_defaults(run=_play)
+    return parser
+
+
+CTL_HELP = "status | join URL | pause | resume | volume 0-100 | mode live|road | watch"
+
+
+async def _engine(args: argparse.Namespace, config: Config) -> int:
+    from device.engine import run_engine
+
+    await run_engine(config, join=args.join)
+    return 0
+
+
+async def _ctl(args: argparse.Namespace, config: Config) -> int:
+    from device.cli.ctl import run_ctl
+
+    return await run_ctl(args.words, args.socket, config)
+
+
+async def _play(args: argparse.Namespace, config: Config) -> int:
+    from device.cli.play import run_play
+
+    return await run_play(args.target, args.output, args.mode, config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

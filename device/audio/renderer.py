@@ -1,0 +1,182 @@
+"""Renderer: turns what the playout buffer hands out into fixed PCM blocks for an output.
+
+It runs on the output's render thread: it pulls one item per Opus frame, decodes packets
+(or conceals a missing one), drops pre-skip and end-trim samples, resets the decoder at each
+new chained stream, and slices the result into the output's block size. All buffers are
+allocated once.
+
+Growing the road buffer: when the buffer wants more depth and the frame just decoded is
+quiet (a talk pause, the gap between songs), the renderer plays one extra frame of
+concealment after it without consuming a packet. The decoder's concealment continues the
+quiet signal smoothly, so the extra 20 ms is inaudible, while the network keeps filling the
+buffer during the time it bought.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from device.audio.opus_codec import OpusDecodeError, OpusDecoder
+from device.audio.packets import AudioPacket, StreamInfo
+from device.audio.pcm import CAR_PCM
+from device.audio.playout import PlayoutItem, PullKind
+
+MAX_FRAME_SAMPLES = 5760  # 120 ms, the longest Opus packet
+QUIET_PEAK = 104  # about -50 dBFS in s16: a frame this quiet can be stretched unheard
+
+
+class PacketFeed(Protocol):
+    """Where the renderer gets its frames: the playout buffer, or a local file's demuxer."""
+
+    def pull(self) -> PlayoutItem | None:
+        """The next frame's worth; None when the source has ended for good."""
+
+    def wants_growth(self) -> bool: ...
+
+    def note_stretch(self, samples: int) -> None: ...
+
+
+class Renderer:
+    """A BlockSource for outputs. ``fill`` is called from the output's render thread."""
+
+    def __init__(
+        self,
+        feed: PacketFeed,
+        *,
+        on_stream_start: Callable[[StreamInfo], None] = lambda info: None,
+        on_packet_played: Callable[[AudioPacket], None] = lambda packet: None,
+    ) -> None:
+        self._feed = feed
+        self._on_stream_start = on_stream_start
+        self._on_packet_played = on_packet_played
+        self._bytes_per_frame = CAR_PCM.bytes_per_frame
+        self._decoder: OpusDecoder | None = None
+        self._decoder_channels = 0
+        self._frame = bytearray(MAX_FRAME_SAMPLES * self._bytes_per_frame)
+        self._frame_view = memoryview(self._frame)
+        self._pending_start = 0  # unread PCM lives in _frame[_pending_start:_pending_end]
+        self._pending_end = 0
+        self._silence = bytes(len(self._frame))
+        self._stretch_next = 0  # samples of concealment owed to buffer growth
+        self.paused = False
+        self.ended = False
+        self.decode_errors = 0
+
+    def fill(self, block: memoryview) -> bool:
+        """Fill ``block`` completely; False once the feed has ended and nothing is left.
+
+        When the feed ends mid-block, the rest of that block is silence and
+        ``frames_in_last_block`` tells how many frames were real audio.
+        """
+        if self.paused:
+            block[:] = self._zeros(len(block))
+            return True
+        written = 0
+        size = len(block)
+        while written < size:
+            if self._pending_start == self._pending_end and not self._render_next():
+                block[written:] = self._zeros(size - written)
+                self.frames_in_last_block = written // self._bytes_per_frame
+                return written > 0
+            take = min(size - written, self._pending_end - self._pending_start)
+            block[written : written + take] = self._frame_view[
+                self._pending_start : self._pending_start + take
+            ]
+            self._pending_start += take
+            written += take
+        self.frames_in_last_block = size // self._bytes_per_frame
+        return True
+
+    frames_in_last_block = 0
+
+    def set_feed(self, feed: PacketFeed) -> None:
+        """Switch to another source; what is already decoded (under 20 ms) still plays."""
+        self._feed = feed
+        self._stretch_next = 0
+        self.ended = False
+
+    def _render_next(self) -> bool:
+        """Decode the next frame into the pending buffer; False when the feed has ended."""
+        if self._stretch_next:
+            frames = self._conceal(self._stretch_next)
+            self._feed.note_stretch(self._stretch_next)
+            self._stretch_next = 0
+            self._set_pending(0, frames)
+            return True
+        item = None if self.ended else self._feed.pull()
+        if item is None:
+            self.ended = True
+            return False
+        if item.new_stream is not None:
+            self._start_stream(item.new_stream)
+        if item.kind is PullKind.SILENCE or self._decoder is None:
+            frames = min(item.samples, MAX_FRAME_SAMPLES)
+            self._frame_view[: frames * self._bytes_per_frame] = self._zeros(
+                frames * self._bytes_per_frame
+            )
+            self._set_pending(0, frames)
+            return True
+        if item.kind is PullKind.CONCEAL:
+            self._set_pending(0, self._conceal(item.samples))
+            return True
+        packet = item.packet
+        assert packet is not None
+        try:
+            frames = self._decoder.decode_into(packet.data, self._frame_view)
+        except OpusDecodeError:
+            self.decode_errors += 1
+            frames = self._conceal(packet.samples)
+        start = min(packet.trim_start, frames)
+        end = max(start, frames - packet.trim_end)
+        self._set_pending(start, end)
+        self._on_packet_played(packet)
+        if self._feed.wants_growth() and self._is_quiet(start, end):
+            self._stretch_next = frames
+        return True
+
+    def _start_stream(self, info: StreamInfo) -> None:
+        if self._decoder is None or self._decoder_channels != info.channels:
+            if self._decoder is not None:
+                self._decoder.close()
+            self._decoder = OpusDecoder(channels=info.channels)
+            self._decoder_channels = info.channels
+        else:
+            self._decoder.reset()
+        self._on_stream_start(info)
+
+    def _conceal(self, samples: int) -> int:
+        samples = min(samples, MAX_FRAME_SAMPLES)
+        if self._decoder is None:
+            self._frame_view[: samples * self._bytes_per_frame] = self._zeros(
+                samples * self._bytes_per_frame
+            )
+            return samples
+        return self._decoder.conceal_into(samples, self._frame_view)
+
+    def _zeros(self, size: int) -> memoryview:
+        if size > len(self._silence):
+            self._silence = bytes(size)
+        return memoryview(self._silence)[:size]
+
+    def _set_pending(self, start_frame: int, end_frame: int) -> None:
+        self._pending_start = start_frame * self._bytes_per_frame
+        self._pending_end = end_frame * self._bytes_per_frame
+
+    def _is_quiet(self, start_frame: int, end_frame: int) -> bool:
+        if end_frame <= start_frame:
+            return False
+        samples = np.frombuffer(
+            self._frame,
+            dtype="<i2",
+            count=(end_frame - start_frame) * 2,
+            offset=start_frame * self._bytes_per_frame,
+        )
+        return int(samples.max()) < QUIET_PEAK and int(samples.min()) > -QUIET_PEAK
+
+    def close(self) -> None:
+        if self._decoder is not None:
+            self._decoder.close()
+            self._decoder = None

@@ -1,0 +1,147 @@
+"""The unit's configuration: one TOML file, typed, validated, defaults in one place.
+
+Every key has its default in the dataclasses below; a config file only names what differs.
+Unknown sections or keys, wrong types and out-of-range values are refused with the key's
+full name and, for a misspelling, a "did you mean" suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def default_runtime_dir() -> Path:
+    base = os.environ.get("XDG_RUNTIME_DIR") or f"/tmp/drivetime-{os.getuid()}"
+    return Path(base) / "drivetime"
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    output: str = "pyaudio"  # "pyaudio", "pyaudio:<device name>", "file:<path>", "null"
+    frames_per_block: int = 960  # 20 ms at 48 kHz
+    volume: int = 50  # percent, 0..100
+    mode: str = "live"  # "live" or "road"
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    target_ms: int = 120  # how far behind the live edge to play
+    start_ms: int = 60  # buffered audio needed before the first block plays
+    max_excess_ms: int = 300  # backlog beyond the target that is skipped to catch up
+
+
+@dataclass(frozen=True)
+class RoadConfig:
+    target_ms: int = 30_000  # buffer depth that bridges coverage gaps
+    start_ms: int = 200  # playing starts at this depth; the rest grows while playing
+    grow: bool = True  # grow toward the target by stretching quiet frames
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    connect_timeout_s: float = 5.0
+    stall_timeout_s: float = 4.0  # no bytes for this long: reconnect
+    backoff_initial_s: float = 0.25
+    backoff_max_s: float = 15.0
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    socket: str = ""  # control socket path; "" = <runtime dir>/engine.sock
+
+    @property
+    def socket_path(self) -> Path:
+        return Path(self.socket) if self.socket else default_runtime_dir() / "engine.sock"
+
+
+@dataclass(frozen=True)
+class Config:
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    live: LiveConfig = field(default_factory=LiveConfig)
+    road: RoadConfig = field(default_factory=RoadConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+
+
+_CHOICES = {"audio.mode": ("live", "road")}
+_RANGES = {
+    "audio.volume": (0, 100),
+    "audio.frames_per_block": (64, 48_000),
+    "live.target_ms": (20, 5_000),
+    "live.start_ms": (20, 5_000),
+    "live.max_excess_ms": (20, 60_000),
+    "road.target_ms": (1_000, 120_000),
+    "road.start_ms": (20, 10_000),
+    "network.connect_timeout_s": (0.1, 120),
+    "network.stall_timeout_s": (0.1, 120),
+    "network.backoff_initial_s": (0.01, 60),
+    "network.backoff_max_s": (0.1, 3_600),
+}
+
+
+def load_config(path: str | os.PathLike[str] | None) -> Config:
+    """Read a TOML config file; None or a missing default path means all defaults."""
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    return config_from_dict(data, source=str(path))
+
+
+def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
+    config = Config()
+    sections = {f.name: f for f in fields(Config)}
+    for section_name, values in data.items():
+        if section_name not in sections:
+            raise ConfigError(f"{source}: unknown section [{section_name}]{_hint(section_name, sections)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{source}: [{section_name}] must be a table of keys")
+        section = getattr(config, section_name)
+        config = replace(config, **{section_name: _section(section, section_name, values, source)})
+    return config
+
+
+def _section(section: Any, name: str, values: dict[str, Any], source: str) -> Any:
+    known = {f.name: f for f in fields(section)}
+    changes = {}
+    for key, value in values.items():
+        full = f"{name}.{key}"
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key {full}{_hint(key, known, name + '.')}")
+        changes[key] = _checked(full, value, type(getattr(section, key)), source)
+    return replace(section, **changes)
+
+
+def _checked(full: str, value: Any, expected: type, source: str) -> Any:
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
+        raise ConfigError(
+            f"{source}: {full} must be {expected.__name__}, got {type(value).__name__} {value!r}"
+        )
+    if full in _CHOICES and value not in _CHOICES[full]:
+        raise ConfigError(f"{source}: {full} must be one of {', '.join(_CHOICES[full])}")
+    if full in _RANGES:
+        low, high = _RANGES[full]
+        if not low <= value <= high:
+            raise ConfigError(f"{source}: {full} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _hint(word: str, known: dict[str, Any], prefix: str = "") -> str:
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" (did you mean {prefix}{close[0]}?)" if close else ""

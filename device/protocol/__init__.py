@@ -1,0 +1,66 @@
+"""The wire contract between the engine and its remotes (touchscreen UI, phone, panel).
+
+Defined once here and imported by ``host/``: message types, their compact encoding, and the
+framing used on byte streams (Unix socket) and on BLE GATT (fragments fitting a 23-byte MTU).
+No I/O and no third-party imports, so every remote can depend on it.
+"""
+
+from device.protocol.codec import decode_message, encode_message
+from device.protocol.errors import ErrorCode, ProtocolError
+from device.protocol.framing import (
+    MAX_MESSAGE_BYTES,
+    FragmentReassembler,
+    StreamDeframer,
+    fragment,
+    frame,
+)
+from device.protocol.messages import (
+    COMMANDS,
+    EVENTS,
+    PROTOCOL_VERSION,
+    Command,
+    Error,
+    Event,
+    Join,
+    Message,
+    Mode,
+    NowPlaying,
+    Ok,
+    Pause,
+    PlayerState,
+    Resume,
+    Stats,
+    Status,
+    Volume,
+    Watch,
+)
+
+__all__ = [
+    "COMMANDS",
+    "EVENTS",
+    "MAX_MESSAGE_BYTES",
+    "PROTOCOL_VERSION",
+    "Command",
+    "Error",
+    "ErrorCode",
+    "Event",
+    "FragmentReassembler",
+    "Join",
+    "Message",
+    "Mode",
+    "NowPlaying",
+    "Ok",
+    "Pause",
+    "PlayerState",
+    "ProtocolError",
+    "Resume",
+    "Stats",
+    "Status",
+    "StreamDeframer",
+    "Volume",
+    "Watch",
+    "decode_message",
+    "encode_message",
+    "fragment",
+    "frame",
+]

@@ -1,0 +1,154 @@
+"""The wire contract: every message survives encode → frame → deframe → decode unchanged."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from device.protocol import (
+    COMMANDS,
+    EVENTS,
+    Error,
+    ErrorCode,
+    FragmentReassembler,
+    Join,
+    Mode,
+    NowPlaying,
+    Ok,
+    Pause,
+    PlayerState,
+    ProtocolError,
+    Resume,
+    Stats,
+    Status,
+    StreamDeframer,
+    Volume,
+    Watch,
+    decode_message,
+    encode_message,
+    fragment,
+    frame,
+)
+
+SAMPLES = [
+    Status(id=1),
+    Join(id=2, url="http://127.0.0.1:8000/late-night-jazz"),
+    Pause(id=3),
+    Resume(id=4),
+    Volume(id=5, percent=0),
+    Volume(id=6, percent=100),
+    Mode(id=7, mode="road"),
+    Watch(id=65535),
+    Ok(re=5, data={"state": "playing", "volume": 40}),
+    Error(re=9, code="bad_argument", msg="percent must be 0..100, got 101"),
+    PlayerState(state="reconnecting", room="http://x/y", mode="road", volume=70, detail="stalled"),
+    NowPlaying(artist="Nina Simone", title="Sinnerman", album="Pastel Blues"),
+    NowPlaying(artist="Sigur Rós", title="Hoppípolla ♪ #ísland"),
+    Stats(depth_ms=30000, underruns=2, concealed_ms=40, skipped_ms=0, missed_ms=0, lag_ms=-1),
+]
+
+
+@pytest.mark.parametrize("message", SAMPLES, ids=lambda m: type(m).__name__)
+def test_every_message_round_trips(message):
+    assert decode_message(encode_message(message)) == message
+
+
+def test_every_command_and_event_has_a_sample():
+    kinds = {type(m) for m in SAMPLES}
+    assert set(COMMANDS.values()) <= kinds
+    assert set(EVENTS.values()) <= kinds
+
+
+def test_commands_are_compact_enough_for_ble():
+    # 20-byte GATT values at the minimum MTU: the common commands take at most 3 writes.
+    for command in (Status(id=1), Pause(id=2), Volume(id=3, percent=55), Mode(id=4, mode="road")):
+        assert len(fragment(encode_message(command))) <= 3, command
+
+
+def test_wire_bytes_are_the_documented_shape():
+    assert encode_message(Volume(id=7, percent=40)) == (
+        b'{"v":1,"c":"volume","id":7,"a":{"percent":40}}'
+    )
+    assert encode_message(Pause(id=1)) == b'{"v":1,"c":"pause","id":1}'
+
+
+def test_a_byte_stream_of_frames_decodes_in_any_chunking():
+    stream = b"".join(frame(encode_message(m)) for m in SAMPLES)
+    rng = random.Random(7)
+    for _ in range(20):
+        deframer, decoded, offset = StreamDeframer(), [], 0
+        while offset < len(stream):
+            step = rng.randint(1, 9)
+            decoded += [decode_message(p) for p in deframer.feed(stream[offset : offset + step])]
+            offset += step
+        assert decoded == SAMPLES
+
+
+@pytest.mark.parametrize("mtu", [23, 24, 64, 185, 517])
+def test_fragments_fit_the_mtu_and_reassemble(mtu):
+    reassembler = FragmentReassembler()
+    for message in SAMPLES:
+        fragments = fragment(encode_message(message), mtu)
+        assert all(len(f) <= mtu - 3 for f in fragments)
+        results = [reassembler.feed(f) for f in fragments]
+        assert results[:-1] == [None] * (len(fragments) - 1)
+        assert decode_message(results[-1]) == message
+
+
+def test_out_of_sequence_fragment_drops_only_that_message():
+    reassembler = FragmentReassembler()
+    long_one = fragment(encode_message(SAMPLES[1]))
+    assert len(long_one) >= 3
+    reassembler.feed(long_one[0])
+    with pytest.raises(ProtocolError, match="out of sequence"):
+        reassembler.feed(long_one[2])
+    with pytest.raises(ProtocolError, match="without a first fragment"):
+        reassembler.feed(long_one[1])
+    # The next message arrives intact.
+    *head, tail = fragment(encode_message(Pause(id=8)))
+    assert [reassembler.feed(f) for f in head] == [None] * len(head)
+    assert decode_message(reassembler.feed(tail)) == Pause(id=8)
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"\xff\xfe", ErrorCode.MALFORMED),
+        (b"not json", ErrorCode.MALFORMED),
+        (b"[1,2]", ErrorCode.MALFORMED),
+        (b'{"v":2,"c":"pause","id":1}', ErrorCode.VERSION),
+        (b'{"c":"pause","id":1}', ErrorCode.VERSION),
+        (b'{"v":1,"c":"eject","id":1}', ErrorCode.UNKNOWN),
+        (b'{"v":1,"c":"volume","id":1,"a":{"percent":101}}', ErrorCode.BAD_ARGUMENT),
+        (b'{"v":1,"c":"volume","id":1,"a":{"percent":"50"}}', ErrorCode.BAD_ARGUMENT),
+        (b'{"v":1,"c":"volume","id":1,"a":{"percent":true}}', ErrorCode.BAD_ARGUMENT),
+        (b'{"v":1,"c":"volume","id":1,"a":{"pct":5}}', ErrorCode.BAD_ARGUMENT),
+        (b'{"v":1,"c":"join","id":1,"a":{"url":"file:///etc/passwd"}}', ErrorCode.BAD_ARGUMENT),
+        (b'{"v":1,"c":"mode","id":1,"a":{"mode":"turbo"}}', ErrorCode.BAD_ARGUMENT),
+        (b'{"v":1,"c":"pause","id":70000}', ErrorCode.BAD_ARGUMENT),
+        (b'{"v":1,"c":"pause","a":[]}', ErrorCode.MALFORMED),
+        (b'{"v":1}', ErrorCode.MALFORMED),
+        (b"{" + b" " * 5000 + b"}", ErrorCode.TOO_LARGE),
+    ],
+)
+def test_bad_input_gets_a_clear_error_code(payload, code):
+    with pytest.raises(ProtocolError) as caught:
+        decode_message(payload)
+    assert caught.value.code == code
+    assert caught.value.message
+
+
+def test_a_frame_announcing_too_much_is_refused():
+    with pytest.raises(ProtocolError, match="announces"):
+        StreamDeframer().feed(b"\xff\xff" + b"x" * 10)
+
+
+def test_random_garbage_never_escapes_as_another_exception():
+    rng = random.Random(3)
+    for _ in range(2000):
+        blob = bytes(rng.randrange(256) for _ in range(rng.randint(0, 40)))
+        try:
+            decode_message(blob)
+        except ProtocolError:
+            pass
