@@ -26,7 +26,7 @@ def default_runtime_dir() -> Path:
 
 @dataclass(frozen=True)
 class AudioConfig:
-    output: str = "pyaudio"  # "pyaudio", "pyaudio:<device name>", "file:<path>", "null"
+    output: str = "auto"  # "auto", "pyaudio", "pyaudio:<device name>", "file:<path>", "null"
     frames_per_block: int = 960  # 20 ms at 48 kHz
     volume: int = 50  # percent, 0..100
     mode: str = "live"  # "live" or "road"
@@ -107,7 +107,9 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
     sections = {f.name: f for f in fields(Config)}
     for section_name, values in data.items():
         if section_name not in sections:
-            raise ConfigError(f"{source}: unknown section [{section_name}]{_hint(section_name, sections)}")
+            raise ConfigError(
+                f"{source}: unknown section [{section_name}]{_hint(section_name, sections)}"
+            )
         if not isinstance(values, dict):
             raise ConfigError(f"{source}: [{section_name}] must be a table of keys")
         section = getattr(config, section_name)

@@ -52,16 +52,36 @@ def build_player(config: Config, output: AudioOutput, mode: str | None = None) -
     )
 
 
+class Engine:
+    """The running engine: one output, one player, the control socket."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.output = open_configured_output(config.audio.output, config.audio.frames_per_block)
+        self.player = build_player(config, self.output)
+        self.server = ControlServer(self.player, config.engine.socket_path)
+
+    async def start(self) -> None:
+        await self.player.start()
+        await self.server.start()
+        log.info(
+            "engine ready: output %s, control socket %s",
+            self.output.spec,
+            self.config.engine.socket_path,
+        )
+
+    async def close(self) -> None:
+        await self.server.close()
+        await self.player.close()
+        log.info("engine stopped")
+
+
 async def run_engine(config: Config, join: str | None = None) -> None:
     """Run the engine until SIGINT or SIGTERM; ``join`` selects a room at start."""
-    output = open_configured_output(config.audio.output, config.audio.frames_per_block)
-    player = build_player(config, output)
-    await player.start()
-    server = ControlServer(player, config.engine.socket_path)
-    await server.start()
-    log.info("engine ready: output %s, control socket %s", output.spec, config.engine.socket_path)
+    engine = Engine(config)
+    await engine.start()
     if join:
-        await player.join(join)
+        await engine.player.join(join)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -70,6 +90,4 @@ async def run_engine(config: Config, join: str | None = None) -> None:
     try:
         await stop.wait()
     finally:
-        await server.close()
-        await player.close()
-        log.info("engine stopped")
+        await engine.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,7 @@ from typing import Any
 ICECAST_BINARY = "icecast2"
 ICECAST_USER = "icecast2"  # the Debian package's system user, used when we are root
 SHARE_DIR = Path("/usr/share/icecast2")
+DEFAULT_SOURCE_PASSWORD = "studio-source"  # loopback only: a private server, not a secret
 DEFAULT_BURST_SIZE_BYTES = 65536
 # Queue per listener before Icecast drops it; also the ceiling for any burst. 4 MiB holds
 # ~5 minutes of 96 kb/s audio, far more than road mode's deepest buffer.
@@ -76,7 +78,7 @@ class Icecast:
         self,
         port: int = 0,
         *,
-        source_password: str = "studio-source",
+        source_password: str = DEFAULT_SOURCE_PASSWORD,
         admin_password: str = "studio-admin",
         burst_size_bytes: int = DEFAULT_BURST_SIZE_BYTES,
         queue_size_bytes: int = DEFAULT_QUEUE_SIZE_BYTES,
@@ -106,6 +108,8 @@ class Icecast:
         self.max_sources = max_sources
         self.mounts = dict(mounts or {})
         self.start_timeout_s = start_timeout_s
+        # Written into <location>, so start() knows the server answering is this one.
+        self._token = secrets.token_hex(8)
         self._process: subprocess.Popen[bytes] | None = None
         self._workdir: Path | None = None
 
@@ -136,16 +140,15 @@ class Icecast:
             try:
                 self._launch()
                 return self
-            except IcecastError:
-                log_tail = self._error_log_tail()
+            except IcecastError as exc:
                 self._kill_and_clean()
                 # A picked port can be taken between probing it and Icecast binding it.
-                if not (pick_port and "listener socket" in log_tail and attempt < 2):
+                if not (pick_port and "listener socket" in str(exc) and attempt < 2):
                     raise
         raise AssertionError("unreachable")
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and delete its temporary directory."""
+        """Stop the server (SIGTERM, SIGKILL 0.3 s later) and delete its temporary directory."""
         self._kill_and_clean()
 
     def __enter__(self) -> Icecast:
@@ -236,10 +239,10 @@ class Icecast:
                     f"stderr: {stderr.strip()}\nerror.log (last lines):\n{self._error_log_tail()}"
                 )
             try:
-                self.status(timeout_s=0.5)
-                return
+                if self._token in self.status(timeout_s=0.5)["icestats"].get("location", ""):
+                    return
             except (OSError, ValueError):
-                pass
+                pass  # not listening yet; or another server on this port, which we wait out
             if time.monotonic() > deadline:
                 raise IcecastError(
                     f"icecast2 did not answer on {self.base_url} within "
@@ -259,9 +262,11 @@ class Icecast:
     def _kill_and_clean(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
+            # Icecast needs ~1.5 s to exit on SIGTERM (its threads poll once a second). A
+            # private server has nothing worth a clean exit, so it gets a short grace only.
             process.terminate()
             try:
-                process.wait(timeout=5)
+                process.wait(timeout=0.3)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
@@ -274,7 +279,7 @@ class Icecast:
     def config_xml(self) -> str:
         """The Icecast configuration this instance runs with."""
         root = ET.Element("icecast")
-        _sub(root, "location", "Drivetime studio")
+        _sub(root, "location", f"Drivetime studio {self._token}")
         _sub(root, "admin", "studio@localhost")
         _sub(root, "hostname", self.host)
         limits = ET.SubElement(root, "limits")

@@ -46,9 +46,9 @@ def ogg_crc32(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
 
 def _page_crc(raw: bytes | bytearray) -> int:
     """CRC of a serialised page, computed with its CRC field taken as zero."""
-    crc = ogg_crc32(raw[:_CRC_OFFSET])
-    crc = ogg_crc32(b"\0\0\0\0", crc)
-    return ogg_crc32(raw[_CRC_OFFSET + 4 :], crc)
+    zeroed = bytearray(raw)
+    zeroed[_CRC_OFFSET : _CRC_OFFSET + 4] = b"\0\0\0\0"
+    return ogg_crc32(zeroed)
 
 
 def lacing_values(packet_bytes: int) -> bytes:

@@ -125,7 +125,7 @@ class OpusStreamReader:
     Pre-skip is trimmed (``trim_start``) only when the first audio page follows the headers
     without a gap, i.e. the stream was received from its beginning. A listener joining a live
     mount gets the headers and then pages from the middle: those play untrimmed and their
-    granules simply continue from wherever the source is.
+    granules simply continue from wherever the source is. Use one reader per connection.
     """
 
     def __init__(self, sniff_limit_bytes: int = SNIFF_LIMIT_BYTES) -> None:

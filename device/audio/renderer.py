@@ -54,7 +54,6 @@ class Renderer:
         self._on_packet_played = on_packet_played
         self._bytes_per_frame = CAR_PCM.bytes_per_frame
         self._decoder: OpusDecoder | None = None
-        self._decoder_channels = 0
         self._frame = bytearray(MAX_FRAME_SAMPLES * self._bytes_per_frame)
         self._frame_view = memoryview(self._frame)
         self._pending_start = 0  # unread PCM lives in _frame[_pending_start:_pending_end]
@@ -138,13 +137,10 @@ class Renderer:
         return True
 
     def _start_stream(self, info: StreamInfo) -> None:
-        if self._decoder is None or self._decoder_channels != info.channels:
-            if self._decoder is not None:
-                self._decoder.close()
-            self._decoder = OpusDecoder(channels=info.channels)
-            self._decoder_channels = info.channels
+        if self._decoder is None:
+            self._decoder = OpusDecoder.for_stream(info)
         else:
-            self._decoder.reset()
+            self._decoder.start_stream(info)  # fresh state, the link's channels and gain
         self._on_stream_start(info)
 
     def _conceal(self, samples: int) -> int:

@@ -41,8 +41,9 @@ async def run_play(target: str, output_spec: str | None, mode: str | None, confi
         print(f"drivetime-unit play: no such file or room URL: {target}", file=sys.stderr)
         return 2
     try:
-        output = open_configured_output(output_spec or config.audio.output,
-                                        config.audio.frames_per_block)
+        output = open_configured_output(
+            output_spec or config.audio.output, config.audio.frames_per_block
+        )
     except OutputError as exc:
         print(f"drivetime-unit play: {exc}", file=sys.stderr)
         return 2

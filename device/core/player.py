@@ -230,9 +230,8 @@ class Player:
         next_stats = time.monotonic() + self._stats_interval_s
         while True:
             await asyncio.sleep(TICK_S)
-            if self._state in ("buffering", "reconnecting") and self._buffer.playing:
-                if self._state == "buffering":
-                    self._set_state("playing")
+            if self._state == "buffering" and self._buffer.playing:
+                self._set_state("playing")
             if self._file_feed is not None and self._renderer.ended:
                 self._file_feed = None
                 self._room = ""

@@ -161,6 +161,7 @@ class BodyReader:
                 raise HttpProtocolError(f"bad Content-Length {length!r}")
             self._remaining = int(length)
         self._chunk_remaining = 0
+        self._chunk_ended = False  # a chunk's data was read; its CRLF was not
         self._done = False
 
     async def read(self, max_bytes: int) -> bytes:
@@ -181,6 +182,8 @@ class BodyReader:
 
     async def _read_chunked(self, max_bytes: int) -> bytes:
         if self._chunk_remaining == 0:
+            if self._chunk_ended and await self._reader.readline() not in (b"\r\n", b"\n"):
+                raise HttpProtocolError("chunk not followed by CRLF")
             size_line = await self._reader.readline()
             if not size_line:
                 self._done = True  # EOF between chunks: the stream is over
@@ -198,9 +201,9 @@ class BodyReader:
             self._done = True
             return b""
         self._chunk_remaining -= len(data)
-        if self._chunk_remaining == 0:
-            if await self._reader.readline() not in (b"\r\n", b"\n"):
-                raise HttpProtocolError("chunk not followed by CRLF")
+        # The CRLF after a chunk is consumed by the next read, so these bytes go out now
+        # even if the sender flushed them before the CRLF.
+        self._chunk_ended = self._chunk_remaining == 0
         return data
 
 

@@ -26,6 +26,7 @@ import asyncio
 import enum
 import logging
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -142,7 +143,7 @@ class RoomStream:
         on_connected: Callable[[int], None],
         on_data: Callable[[bytes], None],
         on_state: Callable[[RoomStreamState, RoomProblem | None], None],
-        config: RoomStreamConfig = RoomStreamConfig(),  # noqa: B008 (frozen, shared safely)
+        config: RoomStreamConfig = RoomStreamConfig(),  # frozen: safe to share
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -263,4 +264,10 @@ class RoomStream:
 
 
 def _describe_os_error(exc: OSError) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, socket.gaierror):
+        return "host not found"
     return exc.strerror or str(exc) or type(exc).__name__

@@ -132,9 +132,7 @@ class FaultProxy:
 
     @classmethod
     @contextlib.contextmanager
-    def run_in_thread(
-        cls, upstream_host: str, upstream_port: int
-    ) -> Iterator[ThreadedFaultProxy]:
+    def run_in_thread(cls, upstream_host: str, upstream_port: int) -> Iterator[ThreadedFaultProxy]:
         """Run a proxy on a private event loop thread for blocking callers."""
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="fault-proxy", daemon=True)

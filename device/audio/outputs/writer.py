@@ -1,0 +1,104 @@
+"""Outputs that write blocks themselves (null, file): one render thread, optionally paced.
+
+Paced, the thread keeps a sound card's pace with a monotonic deadline loop: block n is written
+at ``t0 + n * block duration`` (t0 = when the first block was written), so the schedule never
+drifts however long the sleeps overshoot; a late block is written at once and the next one is
+due on the original schedule. Unpaced, it writes as fast as ``fill`` returns.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import abstractmethod
+
+from device.audio.outputs.base import AudioOutput, BlockSource
+
+STOP_JOIN_S = 1.0
+"""How long ``stop`` waits for a render thread stuck in ``fill`` (a contract breach) before it
+closes the sink anyway; the closed flag still guarantees nothing is written afterwards."""
+
+
+class BlockWriterOutput(AudioOutput):
+    """Base for outputs that deliver each rendered block with ``_write_block``.
+
+    Subclasses implement ``_write_block`` (render thread), ``_flush`` (render thread at the
+    natural end, or any thread in ``stop``) and ``_close`` (once, from ``stop``); all three run
+    with the write lock held, never concurrently.
+    """
+
+    def __init__(self, spec: str, *, frames_per_block: int, volume: int = 100) -> None:
+        super().__init__(spec, frames_per_block=frames_per_block, volume=volume)
+        self._stop_requested = threading.Event()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._paced = True
+
+    def start(self, source: BlockSource, *, paced: bool = True) -> None:
+        self._claim_source(source)
+        self._paced = paced
+        self._thread = threading.Thread(target=self._run, name=f"output {self.spec}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop_requested.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(STOP_JOIN_S)
+        with self._write_lock:
+            if not self._closed:
+                self._closed = True
+                self._close()
+        self._finish(completed=self._completed)
+
+    @abstractmethod
+    def _write_block(self, block: memoryview) -> None: ...
+
+    def _flush(self) -> None:
+        """Make everything written so far durable (file: flush + fsync)."""
+
+    def _close(self) -> None:
+        """Release the sink."""
+
+    def _run(self) -> None:
+        try:
+            if self._play_all():
+                with self._write_lock:
+                    if self._closed:
+                        return
+                    self._flush()
+                self._finish(completed=True)
+        except Exception as exc:
+            self._fail(exc)
+
+    def _play_all(self) -> bool:
+        """Deliver blocks until the source ends (True) or stop is requested (False)."""
+        block_s = self.format.frames_to_ms(self.frames_per_block) / 1000.0
+        t0: float | None = None
+        written = 0
+        while not self._stop_requested.is_set():
+            if not self._render_block():
+                # A sound card finishes when the last block has played, not when it arrived.
+                return t0 is None or not self._sleep_until(t0 + written * block_s)
+            if t0 is not None and self._sleep_until(t0 + written * block_s):
+                return False
+            with self._write_lock:
+                if self._closed:
+                    return False
+                self._write_block(self._block_view)
+            if t0 is None:
+                t0 = time.monotonic()
+                self.first_block_monotonic = t0
+            written += 1
+            self.blocks_written = written
+        return False
+
+    def _sleep_until(self, due: float) -> bool:
+        """Paced only: wait until ``due`` (monotonic). True if stop was requested meanwhile."""
+        if not self._paced:
+            return self._stop_requested.is_set()
+        delay = due - time.monotonic()
+        if delay <= 0:
+            return self._stop_requested.is_set()
+        return self._stop_requested.wait(delay)

@@ -1,0 +1,3 @@
+"""Session-wide fixtures: a real Icecast on loopback and live room sources feeding it."""
+
+from tests.support.icecast_fixture import icecast, room_source  # noqa: F401
