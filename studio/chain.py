@@ -74,9 +74,6 @@ class ChainEncoder:
         offset = sample - song_index * self.programme.song_samples
         out = self._start_link(song) if self._writer is None else b""
         assert self._encoder is not None and self._writer is not None
-        if offset == self.programme.song_samples // FRAME_SAMPLES // 2 * FRAME_SAMPLES:
-            # Half-way through a song: render the next one now rather than at its deadline.
-            self.programme.prepare(song_index + 1)
         packet = self._encoder.encode(self.programme.frame(self.frame_index))
         self.frame_index += 1
         out += self._writer.packet(packet, FRAME_SAMPLES)

@@ -16,14 +16,15 @@ On top of both the pilot of :mod:`studio.pilot` is mixed: the room's signature t
 talk pauses) and a 3 kHz time marker at every whole second of programme time. Content stays
 below :data:`studio.pilot.CONTENT_MAX_HZ` so only markers sit at 3 kHz.
 
-The same seed always gives the same samples. Rendering is per song (a few tens of ms for an
-8 s song) and cached; :meth:`Programme.prepare` lets a real-time caller render the next song
-ahead of time. Not thread-safe: one programme per source thread.
+The same seed always gives the same samples; a song sounds the same every time the playlist
+comes round. Songs are rendered once and kept (float32); :meth:`Programme.prepare` renders
+them all up front so that a real-time caller never waits for one. Not thread-safe: one
+programme per source thread.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,7 +64,7 @@ class Programme:
         self.seed = seed
         self.signature_hz = signature_hz
         self.song_samples = song_frames * FRAME_SAMPLES  # whole 20 ms frames per song
-        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._songs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def for_room(cls, room: RoomSpec, song_s: float = 8.0) -> Programme:
@@ -79,13 +80,20 @@ class Programme:
         if start_sample < 0 or n_samples < 0:
             raise ValueError("start_sample and n_samples must be >= 0")
         out = np.empty((n_samples, 2))
+        gate = np.empty(n_samples)
         done = 0
         while done < n_samples:
             index, offset = divmod(start_sample + done, self.song_samples)
             take = min(n_samples - done, self.song_samples - offset)
-            out[done : done + take] = self._song(index)[offset : offset + take]
+            content, song_gate = self._song(index % len(self.playlist))
+            out[done : done + take] = content[offset : offset + take]
+            gate[done : done + take] = song_gate[offset : offset + take]
             done += take
-        return out
+        # The pilot follows absolute programme time, so it is mixed per block, not per song.
+        pilot_mono = gate * pilot.signature_tone(start_sample, n_samples, self.signature_hz)
+        pilot_mono += pilot.marker_signal(start_sample, n_samples)
+        out += pilot_mono[:, None]
+        return np.clip(out, -1.0, 1.0, out=out)
 
     def pcm(self, start_sample: int, n_samples: int) -> bytes:
         """Interleaved s16le stereo for programme [start, start + n)."""
@@ -95,33 +103,30 @@ class Programme:
         """The ``index``-th 20 ms frame (960 stereo samples) as s16le."""
         return self.pcm(index * FRAME_SAMPLES, FRAME_SAMPLES)
 
-    def prepare(self, song_index: int) -> None:
-        """Render song ``song_index`` now, so a later :meth:`render` does not stall."""
-        self._song(song_index)
+    def prepare(self) -> None:
+        """Render every song of the playlist now (~20 ms per second of song), so that no
+        later :meth:`render` stalls a real-time caller. Costs 12 bytes per sample kept."""
+        for position in range(len(self.playlist)):
+            self._song(position)
 
-    def _song(self, index: int) -> np.ndarray:
-        cached = self._cache.get(index)
+    def _song(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """(content, pilot gate) of the playlist entry at ``position``, rendered once."""
+        cached = self._songs.get(position)
         if cached is None:
-            cached = self._render_song(index)
-            self._cache[index] = cached
-            while len(self._cache) > 3:
-                self._cache.popitem(last=False)
+            cached = self._songs[position] = self._render_song(position)
         return cached
 
-    def _render_song(self, index: int) -> np.ndarray:
-        song = self.playlist[index % len(self.playlist)]
-        rng = np.random.default_rng([self.seed, index])
+    def _render_song(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        song = self.playlist[position]
+        # Seeded by playlist position: a song sounds the same each time the playlist repeats.
+        rng = np.random.default_rng([self.seed, position])
         n = self.song_samples
         if song.kind == "talk":
             content, gate = talk(rng, n, avoid_hz=self.signature_hz)
         else:
             content, gate = music(rng, n, avoid_hz=self.signature_hz), np.ones(n)
-        fade = _edge_fade(n)
-        start = index * n
-        pilot_mono = gate * pilot.signature_tone(start, n, self.signature_hz)
-        pilot_mono += pilot.marker_signal(start, n)
-        mixed = content * fade[:, None] + pilot_mono[:, None]
-        return np.clip(mixed, -1.0, 1.0)
+        content *= _ramp(n)[:, None]  # songs start and end without a click
+        return content.astype(np.float32), gate.astype(np.float32)
 
 
 def to_s16le(samples: np.ndarray) -> bytes:
@@ -154,10 +159,12 @@ def music(rng: np.random.Generator, n: int, *, avoid_hz: float) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=64)
 def _pluck(
-    freq_hz: float, length: int, *, partials: Sequence[float], avoid_hz: float
+    freq_hz: float, length: int, *, partials: tuple[float, ...], avoid_hz: float
 ) -> np.ndarray:
-    """A struck note: harmonic partials under a fast-attack exponential decay."""
+    """A struck note: harmonic partials under a fast-attack exponential decay (read-only:
+    cached, since a progression strikes the same few notes over and over)."""
     t = np.arange(length) / RATE_HZ
     envelope = np.minimum(t / 0.005, 1.0) * np.exp(-t / 0.3)
     wave = np.zeros(length)
@@ -167,7 +174,9 @@ def _pluck(
         if abs(partial_hz - avoid_hz) < 30 or partial_hz > pilot.CONTENT_MAX_HZ:
             continue
         wave += weight * np.sin(2 * np.pi * partial_hz * t)
-    return envelope * wave
+    note = envelope * wave
+    note.flags.writeable = False
+    return note
 
 
 def _kick() -> np.ndarray:
@@ -202,7 +211,7 @@ def talk(rng: np.random.Generator, n: int, *, avoid_hz: float) -> tuple[np.ndarr
     f0 *= 1 + 0.03 * np.sin(2 * np.pi * 3.0 * t)
     phase = 2 * np.pi * np.cumsum(f0) / RATE_HZ
     harmonics = int(pilot.CONTENT_MAX_HZ // (base_f0 * 1.12))
-    buzz = sum(np.sin(k * phase) / k for k in range(1, harmonics + 1))
+    buzz = _harmonic_sum(phase, harmonics)
     position = int(rng.uniform(0.03, 0.12) * RATE_HZ)
     while position < n:
         phrase_end = min(position + int(rng.uniform(1.0, 2.6) * RATE_HZ), n - EDGE_FADE_SAMPLES)
@@ -231,6 +240,14 @@ def _phrase(
         position += length
 
 
+def _harmonic_sum(phase: np.ndarray, harmonics: int) -> np.ndarray:
+    """sum(sin(k * phase) for k in 1..harmonics), in closed form (the Dirichlet kernel)."""
+    half = np.sin(phase / 2)
+    numerator = np.sin(harmonics * phase / 2) * np.sin((harmonics + 1) * phase / 2)
+    safe = np.abs(half) > 1e-9
+    return np.where(safe, numerator / np.where(safe, half, 1.0), 0.0)
+
+
 def _formant_filter(signal: np.ndarray, formants: Sequence[float]) -> np.ndarray:
     spectrum = np.fft.rfft(signal)
     freqs = np.fft.rfftfreq(signal.size, 1.0 / RATE_HZ)
@@ -238,6 +255,8 @@ def _formant_filter(signal: np.ndarray, formants: Sequence[float]) -> np.ndarray
         gain / (1 + ((freqs - f) / 90.0) ** 2)
         for f, gain in zip(formants, (1.0, 0.6, 0.3), strict=True)
     )
+    # The glottal source falls ~6 dB per octave; the buzz has flat harmonics, so tilt here.
+    response /= 1 + freqs / 300.0
     return np.fft.irfft(spectrum * response, signal.size)
 
 
@@ -273,7 +292,3 @@ def _ramp(length: int) -> np.ndarray:
     ramp[:edge] = rise
     ramp[length - edge :] = rise[::-1]
     return ramp
-
-
-def _edge_fade(n: int) -> np.ndarray:
-    return _ramp(n)

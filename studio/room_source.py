@@ -153,12 +153,14 @@ class RoomSource:
     # -- streaming ---------------------------------------------------------------------------
 
     def _begin(self) -> None:
+        programme = Programme.for_room(self.room, song_s=self.song_s)
+        programme.prepare()  # all rendering happens here, never between paced frames
         self._sock = self._connect()
         self._start_mono = self._clock()
         start_wall_ns = self._wall_clock_ns()
         self._chain = ChainEncoder(
             self.room,
-            Programme.for_room(self.room, song_s=self.song_s),
+            programme,
             wall_ns_of_sample=lambda s: start_wall_ns + s * 1_000_000_000 // RATE_HZ,
             bitrate=self.bitrate,
             page_ms=self.page_ms,

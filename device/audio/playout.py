@@ -109,18 +109,6 @@ class PlayoutCounters:
 class _Segment:
     """One serial's packets at one offset on the timeline: position = t0 + granule - g0."""
 
-    __slots__ = (
-        "announce",
-        "close_t",
-        "g0",
-        "head",
-        "opens_stream",
-        "packets",
-        "serial",
-        "starts",
-        "t0",
-    )
-
     def __init__(self, packet: AudioPacket, t0: int, opens_stream: bool) -> None:
         self.serial = packet.stream.serial
         self.t0 = t0
@@ -179,8 +167,6 @@ class _Segment:
 
 class _Stream:
     """What is known about one serial: its live segments and which granules were passed."""
-
-    __slots__ = ("entered_g", "info", "passed", "segments")
 
     def __init__(self, info: StreamInfo, entered_g: int) -> None:
         self.info = info
@@ -388,6 +374,7 @@ class PlayoutBuffer:
     def _go_dry(self) -> PlayoutItem:
         self._playing = False
         self._counts.underruns += 1
+        self._dry_left = self._conceal_max
         self._surplus.reset()
         return self._waiting_item()
 

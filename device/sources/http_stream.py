@@ -182,9 +182,9 @@ class BodyReader:
 
     async def _read_chunked(self, max_bytes: int) -> bytes:
         if self._chunk_remaining == 0:
-            if self._chunk_ended and await self._reader.readline() not in (b"\r\n", b"\n"):
+            if self._chunk_ended and await self._chunk_line() not in (b"\r\n", b"\n"):
                 raise HttpProtocolError("chunk not followed by CRLF")
-            size_line = await self._reader.readline()
+            size_line = await self._chunk_line()
             if not size_line:
                 self._done = True  # EOF between chunks: the stream is over
                 return b""
@@ -205,6 +205,12 @@ class BodyReader:
         # even if the sender flushed them before the CRLF.
         self._chunk_ended = self._chunk_remaining == 0
         return data
+
+    async def _chunk_line(self) -> bytes:
+        try:
+            return await self._reader.readline()
+        except ValueError:  # StreamReader's way of saying the line exceeds its limit
+            raise HttpProtocolError("chunk size line too long") from None
 
 
 @dataclass

@@ -28,7 +28,7 @@ import logging
 import random
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from device.sources.backoff import Backoff
 from device.sources.http_stream import (
@@ -129,7 +129,7 @@ class _Failure(Exception):
 class _Connection:
     number: int
     started_at: float
-    last_data_at: float = field(default=0.0)
+    last_data_at: float = 0.0
     bytes_received: int = 0
 
 

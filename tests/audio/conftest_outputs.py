@@ -2,7 +2,7 @@
 
 * ``PatternSource`` — a ``BlockSource`` playing a known pattern: a counting ramp in which no
   sample is zero and left = -right, so any drop, duplicate, swap or inserted silence shows.
-* ``alsa_capture`` — a real PortAudio output device without a sound card: ALSA's ``file``
+* ``open_capture`` — a real PortAudio output device without a sound card: ALSA's ``file``
   plugin (tests/audio/asound_file.conf) writes every sample it plays into a FIFO that a thread
   drains at real-time rate, which paces PortAudio like a sound card would (the plugin's ``null``
   slave alone would let it run ~1000x faster than real time).
@@ -16,7 +16,6 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -160,11 +159,3 @@ def open_capture(
     capture = PacedCapture(tmp_path / f"capture-{rate}.fifo", rate=rate)
     monkeypatch.setenv(CAPTURE_ENV, str(capture.fifo))
     return capture
-
-
-@pytest.fixture
-def alsa_capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PacedCapture]:
-    """A paced PortAudio capture at 48 kHz; stop outputs before this fixture tears down."""
-    capture = open_capture(tmp_path, monkeypatch)
-    yield capture
-    capture.close()

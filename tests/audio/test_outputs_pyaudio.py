@@ -18,7 +18,6 @@ from device.audio.resample import LinearResampler
 from tests.audio.conftest_outputs import (
     BYTES_PER_FRAME,
     PatternSource,
-    alsa_capture,  # noqa: F401 - fixture
     alsa_config,  # noqa: F401 - fixture
     open_capture,
     split_silence,
@@ -44,7 +43,6 @@ def test_a_device_opened_at_44k1_plays_the_resampled_stream_bit_exact(
         source = PatternSource(10)
         output.start(source)
         assert output.wait_done(10)
-        output.stop()
     finally:
         output.stop()
         capture.close()
@@ -54,7 +52,8 @@ def test_a_device_opened_at_44k1_plays_the_resampled_stream_bit_exact(
     # The device plays whole buffers: the last one is padded with silence, which the capture
     # strips along with the device's own silence.
     assert heard == expected.rstrip(b"\0")
-    assert len(expected) // BYTES_PER_FRAME == 10 * 882 - 1  # one frame of look-ahead
+    # 9600 frames in, ceil(9599 * 44100 / 48000) = 8820 out: none lost to rounding.
+    assert len(expected) // BYTES_PER_FRAME == 8820
 
 
 class StallingSource(PatternSource):
@@ -71,7 +70,10 @@ class StallingSource(PatternSource):
         return super().fill(block)
 
 
-def test_a_ring_underrun_plays_silence_counts_it_and_loses_nothing(alsa_capture: Any) -> None:
+def test_a_ring_underrun_plays_silence_counts_it_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capture = open_capture(tmp_path, monkeypatch)
     output: Any = open_output("pyaudio")
     try:
         source = StallingSource(12, stall_at=6, stall_s=0.15)  # the ring holds 60 ms
@@ -79,9 +81,9 @@ def test_a_ring_underrun_plays_silence_counts_it_and_loses_nothing(alsa_capture:
         assert output.wait_done(10)
     finally:
         output.stop()
-    alsa_capture.close()
+        capture.close()
     slot_bytes = output.device_frames_per_buffer * BYTES_PER_FRAME
-    heard, gaps = split_silence(alsa_capture.captured(), slot_bytes)
+    heard, gaps = split_silence(capture.captured(), slot_bytes)
     assert output.underruns >= 5  # ~90 ms of the stall ran dry, in 10 ms buffers
     assert gaps == output.underruns
     assert heard == source.expected()
@@ -89,27 +91,35 @@ def test_a_ring_underrun_plays_silence_counts_it_and_loses_nothing(alsa_capture:
 
 @pytest.mark.usefixtures("alsa_config")
 def test_the_callback_hot_path_allocates_nothing() -> None:
-    output: Any = open_output("pyaudio")
+    """Play, underrun and end paths, called as PyAudio calls them, under tracemalloc."""
+    output: Any = open_output("pyaudio")  # opened, never started: we are the device here
     try:
         ring = output._ring
-        slot_bytes = ring.slot_bytes
         callback = output._on_device_buffer
         frames = output.device_frames_per_buffer
-        ring.write(bytes(slot_bytes))
-        callback(None, frames, {}, 0)  # first block: sets first_block_monotonic once
+        time_info: dict[str, float] = {}
+        playable = ring.capacity_slots - 1
+        ring.write(bytes(ring.capacity_slots * ring.slot_bytes))
+        callback(None, frames, time_info, 0)  # the first block sets first_block_monotonic
+        results: list[object] = [None] * (playable + 100 + 1)
         tracemalloc.start()
         try:
             baseline, _ = tracemalloc.get_traced_memory()
             tracemalloc.reset_peak()
-            for _ in range(200):
-                ring.write(bytes(slot_bytes)) if False else None  # noqa: B018 - keep loop shape
-            for _ in range(200):
-                result = callback(None, frames, {}, 0)
+            call = 0  # a while loop with small ints: a for loop would allocate its iterator
+            while call < playable + 100:
+                results[call] = callback(None, frames, time_info, 0)
+                call += 1
+            output._render_ended = True
+            results[call] = callback(None, frames, time_info, 0)
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
-        assert result is output._silence_result  # underrun path
         assert peak - baseline == 0
+        assert all(result in output._play_results for result in results[:playable])
+        assert all(result is output._silence_result for result in results[playable:-1])
+        assert output.underruns == 100
+        assert results[-1] is output._complete_result
     finally:
         output.stop()
 
@@ -144,15 +154,22 @@ def test_device_names_match_exactly_first_then_by_substring() -> None:
         match_device(devices, "Microphone")  # an input-only device is not an output
 
 
-def test_stop_from_another_thread_while_playing_is_prompt(alsa_capture: Any) -> None:
+def test_stop_from_another_thread_while_playing_is_prompt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capture = open_capture(tmp_path, monkeypatch)
     output: Any = open_output("pyaudio")
-    source = PatternSource(None, signal_after=4)
-    output.start(source)
-    assert source.started.wait(10)
-    stopper = threading.Thread(target=output.stop)
-    began = time.monotonic()
-    stopper.start()
-    stopper.join(5)
-    assert not stopper.is_alive()
-    assert time.monotonic() - began < 1.0  # hang guard
-    assert not output.wait_done(0)
+    try:
+        source = PatternSource(None, signal_after=4)
+        output.start(source)
+        assert source.started.wait(10)
+        stopper = threading.Thread(target=output.stop)
+        began = time.monotonic()
+        stopper.start()
+        stopper.join(5)
+        assert not stopper.is_alive()
+        assert time.monotonic() - began < 1.0  # hang guard
+        assert not output.wait_done(0)
+    finally:
+        output.stop()
+        capture.close()

@@ -124,7 +124,8 @@ def jittery_delivery(draw):
             lost.discard(index + 2)
     delivered = [i for i in range(count) if i not in lost]
     jitter = draw(st.lists(st.floats(0, 2.9), min_size=len(delivered), max_size=len(delivered)))
-    order = [i for _, i in sorted(zip([i + j for i, j in zip(delivered, jitter)], delivered))]
+    arrival = {i: i + j for i, j in zip(delivered, jitter, strict=True)}
+    order = sorted(delivered, key=arrival.__getitem__)
     repeats = draw(st.lists(st.sampled_from(delivered), max_size=10)) if delivered else []
     return delivered, order + repeats
 

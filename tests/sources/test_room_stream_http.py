@@ -179,7 +179,11 @@ def test_body_without_length_runs_to_eof():
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [(b"zz\r\nabc\r\n", "bad chunk size"), (b"3\r\nabcXY\r\n", "chunk not followed by CRLF")],
+    [
+        (b"zz\r\nabc\r\n", "bad chunk size"),
+        (b"3\r\nabcXY\r\n", "chunk not followed by CRLF"),
+        (b"0" * 70_000 + b"1\r\nx\r\n", "chunk size line too long"),
+    ],
 )
 def test_broken_chunking_is_a_protocol_error(body, message):
     head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
