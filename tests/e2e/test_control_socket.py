@@ -97,7 +97,7 @@ def test_join_pause_resume_over_the_socket(tmp_path, room_source):
     source = room_source(song_s=1.0)
 
     async def scenario():
-        engine, recorder = await start_engine(tmp_path, "null")
+        engine, _recorder = await start_engine(tmp_path, "null")
         try:
             client, watcher = await _connected(engine), await _connected(engine)
             await watcher.request(Watch())

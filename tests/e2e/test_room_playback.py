@@ -9,6 +9,7 @@ arrived intact, in order and in time.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -45,7 +46,7 @@ def test_live_room_is_heard_with_its_pilot_in_time(tmp_path, room_source):
 
     markers = pilot.find_markers(pcm)
     assert len(markers) >= 3, markers
-    spacing = [b - a for a, b in zip(markers, markers[1:], strict=False)]
+    spacing = [b - a for a, b in itertools.pairwise(markers)]
     # One second of programme between markers, to within 1 ms: nothing skipped or repeated.
     assert all(abs(gap - RATE) <= 48 for gap in spacing), spacing
 
@@ -61,7 +62,7 @@ def test_live_room_is_heard_with_its_pilot_in_time(tmp_path, room_source):
 
 
 def test_chained_songs_are_announced_as_they_play(tmp_path, room_source):
-    source, engine, recorder, pcm = asyncio.run(_play_room(tmp_path, room_source, 3.5))
+    source, _engine, recorder, _pcm = asyncio.run(_play_room(tmp_path, room_source, 3.5))
 
     titles = [title for _, _, title, _ in recorder.now_playing]
     sent = [song.title for _, song in source.links]
@@ -71,7 +72,7 @@ def test_chained_songs_are_announced_as_they_play(tmp_path, room_source):
     assert titles == sent[start : start + len(titles)]
     # One song per second of source: the announcements follow the audio, one second apart.
     times = [t for t, *_ in recorder.now_playing]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(0.8 < gap < 1.2 for gap in gaps), gaps
     artists = {artist for _, artist, _, _ in recorder.now_playing}
     assert artists <= {song.artist for song in DEMO_ROOMS[0].playlist}
