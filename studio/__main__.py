@@ -1,7 +1,7 @@
 """Command line: ``python -m studio serve | source | write``.
 
-* ``serve [--port N] [--rooms N]`` — a private Icecast with the demo rooms live on it; prints
-  the room URLs and runs until Ctrl-C (or SIGTERM).
+* ``serve [--port N] [--rooms N]`` (alias ``demo``) — a private Icecast with the demo rooms
+  live on it; prints the room URLs and runs until Ctrl-C (or SIGTERM).
 * ``source MOUNT_URL [--password P] [--room R]`` — feed one mount of any Icecast.
 * ``write PATH [--seconds S] [--room R]`` — render a room's programme to a chained .opus file.
 """
@@ -24,7 +24,7 @@ from studio.rooms import DEMO_ROOMS, RoomSpec
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # SIGTERM (make, systemd, a test harness) stops as cleanly as Ctrl-C does.
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         return args.command(args)
     except KeyboardInterrupt:
@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (IcecastError, RoomSourceError, OSError, ValueError) as exc:
         print(f"studio: {exc}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -100,13 +102,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m studio", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def add(name: str, handler: object, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+    def add(
+        name: str, handler: object, help_text: str, aliases: Sequence[str] = ()
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, aliases=aliases, help=help_text, description=help_text)
         sub.set_defaults(command=handler)
         sub.add_argument("--song-s", type=float, default=8.0, help="song length (default 8)")
         return sub
 
-    serve_cmd = add("serve", serve, "Icecast on 127.0.0.1 with the demo rooms live on it")
+    # `make demo` runs `python -m studio demo`: the same thing.
+    serve_cmd = add(
+        "serve", serve, "Icecast on 127.0.0.1 with the demo rooms live on it", aliases=["demo"]
+    )
     serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     serve_cmd.add_argument(
         "--rooms", type=int, default=len(DEMO_ROOMS), choices=range(1, len(DEMO_ROOMS) + 1)

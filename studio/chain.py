@@ -37,7 +37,8 @@ class ChainEncoder:
     """Encodes a :class:`Programme` 20 ms frame by frame into Ogg pages, one link per song.
 
     ``wall_ns_of_sample(s)`` maps a programme sample to the wall-clock time it stands for
-    (written into each link's ``DRIVETIME_SOURCE_T0_NS``).
+    (written into each link's ``DRIVETIME_SOURCE_T0_NS``). ``serial_seed`` makes the links'
+    serial numbers reproducible; by default they are random.
     """
 
     def __init__(
@@ -48,7 +49,7 @@ class ChainEncoder:
         wall_ns_of_sample: Callable[[int], int],
         bitrate: int = 96_000,
         page_ms: int = 20,
-        start_frame: int = 0,
+        serial_seed: int | None = None,
     ) -> None:
         if page_ms < 20 or page_ms % 20:
             raise ValueError(f"page_ms must be a multiple of 20 (one Opus frame), got {page_ms}")
@@ -57,8 +58,11 @@ class ChainEncoder:
         self.bitrate = bitrate
         self.page_ms = page_ms
         self._wall_ns_of_sample = wall_ns_of_sample
-        self._serials = random.Random(room.seed)  # deterministic serials per room
-        self.frame_index = start_frame  # next programme frame to encode
+        # Live sources draw fresh serials (a restarted source must not repeat its old links'
+        # serials, or a reconnecting listener could splice the wrong streams); files may
+        # want reproducible ones.
+        self._serials = random.Random(serial_seed)
+        self.frame_index = 0  # next programme frame to encode
         self.links: list[tuple[int, Song]] = []  # (serial, song) in the order started
         self._writer: OggOpusWriter | None = None
         self._encoder: OpusEncoder | None = None
@@ -144,6 +148,7 @@ def write_file(
         wall_ns_of_sample=lambda sample: t0_ns + sample * 1_000_000_000 // RATE_HZ,
         bitrate=bitrate,
         page_ms=page_ms,
+        serial_seed=room.seed,
     )
     frames = round(seconds * RATE_HZ / FRAME_SAMPLES)
     with open(path, "wb") as out:

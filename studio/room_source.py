@@ -83,6 +83,7 @@ class RoomSource:
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self._chain: ChainEncoder | None = None
+        self._start_mono = 0.0
         self.bytes_sent = 0
         self.connections = 0  # successful connections, reconnects included
         self.error: BaseException | None = None  # why streaming ended, if not by stop()
@@ -97,6 +98,12 @@ class RoomSource:
     @property
     def now_playing(self) -> Song | None:
         return self._chain.now_playing if self._chain else None
+
+    @property
+    def start_monotonic(self) -> float:
+        """Clock time of programme sample 0: frame *f* is sent at ``start + (f + 1) * 20 ms``,
+        so the marker of programme second *k* leaves at about ``start + k`` s."""
+        return self._start_mono
 
     @property
     def audio_sent_s(self) -> float:

@@ -45,8 +45,10 @@ class RoomSpec:
             raise ValueError(f"mount must start with '/' and contain no spaces: {self.mount!r}")
         if not self.playlist:
             raise ValueError(f"room {self.name!r} needs at least one song")
-        if not 100.0 <= self.signature_hz <= 2000.0:
-            raise ValueError(f"signature_hz must be within 100-2000 Hz, got {self.signature_hz}")
+        if not 300.0 <= self.signature_hz <= 2000.0:
+            raise ValueError(
+                f"signature_hz must be within 300-2000 Hz (studio.pilot), got {self.signature_hz}"
+            )
 
     @property
     def hashtags(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -63,19 +64,24 @@ def test_bad_sizes_are_rejected(slot_bytes: int, slot_count: int) -> None:
 
 def test_a_producer_and_a_consumer_thread_pass_a_byte_stream_intact() -> None:
     ring = SlotRing(slot_bytes=64, slot_count=4)
-    stream = bytes(i * 7 % 251 for i in range(64 * 3000))
+    stream = bytes(i * 7 % 251 for i in range(64 * 2000))
     received = bytearray()
 
     def produce() -> None:
         sent = 0
         while sent < len(stream):
-            sent += ring.write(stream[sent : sent + 100])  # chunks straddle slots
+            taken = ring.write(stream[sent : sent + 100])  # chunks straddle slots
+            sent += taken
+            if not taken:
+                time.sleep(0)  # ring full: let the consumer have the GIL
 
     def consume() -> None:
         while len(received) < len(stream):
             slot = ring.take()
             if slot >= 0:
                 received.extend(slot_bytes_of(ring, slot))
+            else:
+                time.sleep(0)
 
     threads = [threading.Thread(target=produce), threading.Thread(target=consume)]
     for thread in threads:

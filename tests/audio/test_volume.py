@@ -33,7 +33,7 @@ def test_the_curve_is_silence_unity_and_equal_decibel_steps_between() -> None:
     assert 20 * np.log10(percent_to_gain(50)) == pytest.approx(-RANGE_DB / 2)
     steps_db = np.diff([20 * np.log10(percent_to_gain(p)) for p in range(1, 101)])
     np.testing.assert_allclose(steps_db, RANGE_DB / 100)
-    with pytest.raises(ValueError, match="0..100"):
+    with pytest.raises(ValueError, match=r"0\.\.100"):
         percent_to_gain(101)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import random
 import socket
 import time
@@ -13,18 +12,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support.fault_proxy import FaultProxy
+from tests.support import FaultProxy, async_test
 
-TEST_TIMEOUT_S = 15.0
 QUIET_S = 0.05  # how long "nothing arrives" is watched for; a correct proxy never sends
-
-
-def async_test(test):
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        asyncio.run(asyncio.wait_for(test(*args, **kwargs), TEST_TIMEOUT_S))
-
-    return wrapper
 
 
 class Upstream:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import random
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -23,7 +22,7 @@ from device.sources.room_stream import (
     RoomStreamConfig,
     RoomStreamState,
 )
-from tests.support.fault_proxy import FaultProxy
+from tests.support import FaultProxy, async_test
 
 State = RoomStreamState
 FAST = RoomStreamConfig(
@@ -34,7 +33,6 @@ FAST = RoomStreamConfig(
     backoff_jitter=0.5,
     healthy_after_s=60.0,
 )
-TEST_TIMEOUT_S = 15.0
 
 
 def ogg_head(status_line: str = "HTTP/1.0 200 OK", content_type: str = "application/ogg") -> bytes:
@@ -198,14 +196,6 @@ async def proxied(server: FakeIcecast) -> AsyncIterator[tuple[FaultProxy, str]]:
         yield proxy, f"http://127.0.0.1:{proxy.port}/room.opus"
     finally:
         await proxy.stop()
-
-
-def async_test(test):
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        asyncio.run(asyncio.wait_for(test(*args, **kwargs), TEST_TIMEOUT_S))
-
-    return wrapper
 
 
 # -- a healthy room ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from unittest import mock
 
 import pytest
 
@@ -10,22 +11,17 @@ from device.sources.backoff import Backoff
 from device.sources.room_stream import RoomStream, RoomStreamConfig
 
 
-class FixedRng(random.Random):
-    def __init__(self, value: float) -> None:
-        super().__init__(0)
-        self.value = value
-
-    def random(self) -> float:
-        return self.value
+def fixed_rng(value: float) -> random.Random:
+    return mock.Mock(spec=random.Random, **{"random.return_value": value})
 
 
 def test_delays_double_up_to_the_cap():
-    backoff = Backoff(0.25, 3.0, jitter=0.5, rng=FixedRng(0.0))
+    backoff = Backoff(0.25, 3.0, jitter=0.5, rng=fixed_rng(0.0))
     assert [backoff.next_delay_s() for _ in range(6)] == [0.25, 0.5, 1.0, 2.0, 3.0, 3.0]
 
 
 def test_jitter_takes_at_most_its_fraction_off():
-    backoff = Backoff(1.0, 1.0, jitter=0.5, rng=FixedRng(0.999))
+    backoff = Backoff(1.0, 1.0, jitter=0.5, rng=fixed_rng(0.999))
     assert backoff.next_delay_s() == pytest.approx(0.5005)
 
 

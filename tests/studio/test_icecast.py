@@ -33,7 +33,9 @@ def test_status_lists_a_single_source_as_a_list(room_source) -> None:
     # Icecast writes one source as an object, several as a list: status() hides the quirk.
     with Icecast() as server:
         assert server.status()["icestats"]["source"] == []
-        source = RoomSource(server.mount_url("/only.opus"), server.source_password, DEMO_ROOMS[0])
+        source = RoomSource(
+            server.mount_url("/only.opus"), server.source_password, DEMO_ROOMS[0], song_s=1.0
+        )
         with source:
             server.wait_for_mounts("/only.opus")
             assert [s["server_name"] for s in server.status()["icestats"]["source"]] == [
@@ -42,7 +44,7 @@ def test_status_lists_a_single_source_as_a_list(room_source) -> None:
 
 
 def test_bad_password_is_a_clear_error(icecast) -> None:
-    source = RoomSource(icecast.mount_url("/bad-password.opus"), "wrong", DEMO_ROOMS[0])
+    source = RoomSource(icecast.mount_url("/bad-password.opus"), "wrong", DEMO_ROOMS[0], song_s=1.0)
     with pytest.raises(SourceAuthError, match=r"password.*/bad-password.opus.*401"):
         source.start()
     assert "/bad-password.opus" not in icecast.sources()
@@ -50,7 +52,7 @@ def test_bad_password_is_a_clear_error(icecast) -> None:
 
 def test_second_source_on_a_busy_mount_is_a_clear_error(icecast, room_source) -> None:
     first = room_source()
-    second = RoomSource(first.mount_url, icecast.source_password, DEMO_ROOMS[1])
+    second = RoomSource(first.mount_url, icecast.source_password, DEMO_ROOMS[1], song_s=1.0)
     with pytest.raises(MountBusyError, match=r"403.*already has a source"):
         second.start()
     assert icecast.sources()[first.room.mount]["server_name"] == first.room.name
@@ -75,7 +77,9 @@ def test_burst_size_decides_how_much_a_new_listener_gets_at_once() -> None:
     mounts = {"/no-burst.opus": MountSettings(burst_size_bytes=0)}
     with Icecast(burst_size_bytes=65_536, mounts=mounts) as server:
         sources = [
-            RoomSource(server.mount_url(m), server.source_password, DEMO_ROOMS[0]).start()
+            RoomSource(
+                server.mount_url(m), server.source_password, DEMO_ROOMS[0], song_s=2.0
+            ).start()
             for m in ("/no-burst.opus", "/big-burst.opus")
         ]
         try:

@@ -85,7 +85,10 @@ class FaultProxy:
         self.resume()
 
     def stall(self) -> None:
-        """Keep sockets open but forward nothing; keep reading upstream into a backlog."""
+        """Keep sockets open but forward nothing; keep reading upstream into a backlog.
+
+        Connections opened during a stall are stalled too (their request is held).
+        """
         self.stalled = True
 
     def resume(self) -> None:
