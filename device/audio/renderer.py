@@ -63,6 +63,10 @@ class Renderer:
         self.paused = False
         self.ended = False
         self.decode_errors = 0
+        # Since the first packet of the current feed: frames the listener heard as a gap
+        # (concealment or silence standing in for missing audio; growth stretches excluded).
+        self.gap_frames = 0
+        self._heard_audio = False
 
     def fill(self, block: memoryview) -> bool:
         """Fill ``block`` completely; False once the feed has ended and nothing is left.
@@ -96,6 +100,8 @@ class Renderer:
         self._feed = feed
         self._stretch_next = 0
         self.ended = False
+        self.gap_frames = 0
+        self._heard_audio = False
 
     def _render_next(self) -> bool:
         """Decode the next frame into the pending buffer; False when the feed has ended."""
@@ -111,6 +117,8 @@ class Renderer:
             return False
         if item.new_stream is not None:
             self._start_stream(item.new_stream)
+        if item.kind is not PullKind.PACKET and self._heard_audio:
+            self.gap_frames += item.samples
         if item.kind is PullKind.SILENCE or self._decoder is None:
             frames = min(item.samples, MAX_FRAME_SAMPLES)
             self._frame_view[: frames * self._bytes_per_frame] = self._zeros(
@@ -123,6 +131,7 @@ class Renderer:
             return True
         packet = item.packet
         assert packet is not None
+        self._heard_audio = True
         try:
             frames = self._decoder.decode_into(packet.data, self._frame_view)
         except OpusDecodeError:

@@ -23,6 +23,6 @@ def event_line(event: Event) -> str:
         return (
             f"stats: depth {event.depth_ms} ms  underruns {event.underruns}  "
             f"concealed {event.concealed_ms} ms  skipped {event.skipped_ms} ms  "
-            f"missed {event.missed_ms} ms{lag}"
+            f"missed {event.missed_ms} ms  gap {event.gap_ms} ms{lag}"
         )
     return repr(event)

@@ -25,6 +25,7 @@ class PlayoutStats:
     concealed_ms: int
     skipped_ms: int
     missed_ms: int
+    gap_ms: int  # heard as concealment or silence since this room's first audio
     lag_ms: int  # behind the room's source clock, -1 when the source does not say
 
 

@@ -17,6 +17,7 @@ from device.audio.opus_head import UnsupportedStream
 from device.audio.opus_stream import OpusStreamReader
 from device.audio.outputs.base import AudioOutput
 from device.audio.packets import AudioPacket, StreamInfo
+from device.audio.pcm import OPUS_RATE
 from device.audio.playout import LivePolicy, PlayoutBuffer, RoadPolicy
 from device.audio.renderer import Renderer
 from device.core.lag import LagMeter
@@ -172,6 +173,7 @@ class Player:
             concealed_ms=round(counters.concealed_ms),
             skipped_ms=round(counters.skipped_ms),
             missed_ms=round(counters.missed_ms),
+            gap_ms=round(self._renderer.gap_frames * 1000 / OPUS_RATE),
             lag_ms=self._lag.lag_ms,
         )
 

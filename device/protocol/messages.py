@@ -201,6 +201,7 @@ class Stats(Event):
     concealed_ms: int = 0
     skipped_ms: int = 0
     missed_ms: int = 0
+    gap_ms: int = 0
     lag_ms: int = -1  # behind the room's source when the source says its clock, else -1
 
     def __post_init__(self) -> None:
