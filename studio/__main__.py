@@ -1,7 +1,8 @@
-"""Command line: ``python -m studio serve | source | write``.
+"""Command line: ``python -m studio serve | demo | source | write``.
 
 * ``serve [--port N] [--rooms N]`` (alias ``demo``) — a private Icecast with the demo rooms
   live on it; prints the room URLs and runs until Ctrl-C (or SIGTERM).
+* ``demo`` — the same, plus the unit (engine + ``ctl watch``) playing the first room.
 * ``source MOUNT_URL [--password P] [--room R]`` — feed one mount of any Icecast.
 * ``write PATH [--seconds S] [--room R]`` — render a room's programme to a chained .opus file.
 """
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from studio.chain import write_file
+from studio.demo import demo_seconds, run_unit
 from studio.icecast import DEFAULT_BURST_SIZE_BYTES, DEFAULT_SOURCE_PASSWORD, Icecast, IcecastError
 from studio.room_source import RoomSource, RoomSourceError
 from studio.rooms import DEMO_ROOMS, RoomSpec
@@ -36,6 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def demo(args: argparse.Namespace) -> int:
+    args.unit = True
+    return serve(args)
+
+
 def serve(args: argparse.Namespace) -> int:
     rooms = DEMO_ROOMS[: args.rooms]
     with Icecast(
@@ -50,6 +57,10 @@ def serve(args: argparse.Namespace) -> int:
             for room in rooms:
                 print(f"  {server.mount_url(room.mount):48}  {room.name} · {room.genre}")
             print("Ctrl-C to stop.", flush=True)
+            if getattr(args, "unit", False):
+                first = server.mount_url(rooms[0].mount)
+                print(f"Starting the unit on {first}", flush=True)
+                return run_unit(first, demo_seconds())
             _wait_for_failure(sources)
             return 1
         finally:
@@ -110,20 +121,19 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--song-s", type=float, default=8.0, help="song length (default 8)")
         return sub
 
-    # `make demo` runs `python -m studio demo`: the same thing.
-    serve_cmd = add(
-        "serve", serve, "Icecast on 127.0.0.1 with the demo rooms live on it", aliases=["demo"]
-    )
-    serve_cmd.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    serve_cmd.add_argument(
-        "--rooms", type=int, default=len(DEMO_ROOMS), choices=range(1, len(DEMO_ROOMS) + 1)
-    )
-    serve_cmd.add_argument(
-        "--burst-size",
-        type=int,
-        default=DEFAULT_BURST_SIZE_BYTES,
-        help="bytes of recent audio a new listener gets at once (0: start at the live edge)",
-    )
+    serve_cmd = add("serve", serve, "Icecast on 127.0.0.1 with the demo rooms live on it")
+    demo_cmd = add("demo", demo, "the demo rooms live, and the unit playing the first one")
+    for sub in (serve_cmd, demo_cmd):
+        sub.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+        sub.add_argument(
+            "--rooms", type=int, default=len(DEMO_ROOMS), choices=range(1, len(DEMO_ROOMS) + 1)
+        )
+        sub.add_argument(
+            "--burst-size",
+            type=int,
+            default=DEFAULT_BURST_SIZE_BYTES,
+            help="bytes of recent audio a new listener gets at once (0: start at the live edge)",
+        )
     source_cmd = add("source", source, "feed one Icecast mount with a demo room, in real time")
     source_cmd.add_argument("mount_url", help="http://host:port/mount")
     source_cmd.add_argument("--room", default="1", help="demo room number or mount")
@@ -131,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     write_cmd.add_argument("path")
     write_cmd.add_argument("--seconds", type=float, default=30.0)
     write_cmd.add_argument("--room", default="1", help="demo room number or mount")
-    for sub in (serve_cmd, source_cmd):
+    for sub in (serve_cmd, demo_cmd, source_cmd):
         sub.add_argument(
             "--password", default=DEFAULT_SOURCE_PASSWORD, help="Icecast source password"
         )

@@ -17,9 +17,9 @@ talk pauses) and a 3 kHz time marker at every whole second of programme time. Co
 below :data:`studio.pilot.CONTENT_MAX_HZ` so only markers sit at 3 kHz.
 
 The same seed always gives the same samples; a song sounds the same every time the playlist
-comes round. Songs are rendered once and kept (float32); :meth:`Programme.prepare` renders
-them all up front so that a real-time caller never waits for one. Not thread-safe: one
-programme per source thread.
+comes round. Songs are rendered once and kept (s16, 6 bytes per sample with the pilot gate);
+:meth:`Programme.prepare` renders them all up front so that a real-time caller never waits
+for one. Not thread-safe: one programme per source thread.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Programme:
             index, offset = divmod(start_sample + done, self.song_samples)
             take = min(n_samples - done, self.song_samples - offset)
             content, song_gate = self._song(index % len(self.playlist))
-            out[done : done + take] = content[offset : offset + take]
+            out[done : done + take] = content[offset : offset + take] / 32767.0
             gate[done : done + take] = song_gate[offset : offset + take]
             done += take
         # The pilot follows absolute programme time, so it is mixed per block, not per song.
@@ -105,7 +105,8 @@ class Programme:
 
     def prepare(self) -> None:
         """Render every song of the playlist now (~20 ms per second of song), so that no
-        later :meth:`render` stalls a real-time caller. Costs 12 bytes per sample kept."""
+        later :meth:`render` stalls a real-time caller. Keeps 6 bytes per sample (~2.3 MB per
+        8 s song)."""
         for position in range(len(self.playlist)):
             self._song(position)
 
@@ -126,7 +127,8 @@ class Programme:
         else:
             content, gate = music(rng, n, avoid_hz=self.signature_hz), np.ones(n)
         content *= _ramp(n)[:, None]  # songs start and end without a click
-        return content.astype(np.float32), gate.astype(np.float32)
+        pcm = np.round(np.clip(content, -1.0, 1.0) * 32767).astype(np.int16)
+        return pcm, gate.astype(np.float16)  # the gate only scales the pilot: 11 bits do
 
 
 def to_s16le(samples: np.ndarray) -> bytes:

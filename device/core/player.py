@@ -76,6 +76,7 @@ class Player:
         self._reader: OpusStreamReader | None = None
         self._file_feed: LocalFileFeed | None = None
         self.first_audio_monotonic: float | None = None  # first packet rendered since join
+        self.now_playing: tuple[str, str, str] | None = None  # (artist, title, album) audible
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -222,11 +223,10 @@ class Player:
     # --- internals --------------------------------------------------------------------------
 
     def _announce(self, info: StreamInfo) -> None:
-        playing = info.now_playing
+        tags = info.now_playing
+        self.now_playing = (tags.get("artist", ""), tags.get("title", ""), tags.get("album", ""))
         for listener in list(self._listeners):
-            listener.on_now_playing(
-                playing.get("artist", ""), playing.get("title", ""), playing.get("album", "")
-            )
+            listener.on_now_playing(*self.now_playing)
 
     async def _tick_forever(self) -> None:
         next_stats = time.monotonic() + self._stats_interval_s
@@ -254,6 +254,7 @@ class Player:
                 await self._stream_task
             self._stream_task = None
         self._reader = None
+        self.now_playing = None
         if self._file_feed is not None:
             self._file_feed.close()
             self._file_feed = None

@@ -80,6 +80,8 @@ class ControlServer:
                         watcher = _Watcher(writer)
                         self._player.add_listener(watcher)
                         watcher.on_state(self._player.snapshot())
+                        if self._player.now_playing is not None:
+                            watcher.on_now_playing(*self._player.now_playing)
                 await writer.drain()
         except ProtocolError as exc:
             log.info("control client dropped: %s", exc)

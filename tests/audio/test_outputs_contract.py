@@ -45,8 +45,10 @@ class Harness:
         """What reached the listener, in order, without the device's own silence.
 
         Stops the output first when it must (PortAudio: the last bytes are still in the pipe).
-        Silence a device inserts for ring underruns is removed, and counted against the
-        output's own underrun counter, so a drop, a duplicate or an unreported gap still fails.
+        Silence a device inserts for ring underruns is removed and checked against the
+        output's own underrun counter (which also counts underruns at the very start or end,
+        where the silence cannot be told apart from the device's), so a drop, a duplicate or an
+        unreported gap still fails. Underruns happen here only when the machine is overloaded.
         """
         assert self._read is not None
         captured = self._read(output)
@@ -55,7 +57,7 @@ class Harness:
         pyaudio_output: Any = output
         slot_bytes = pyaudio_output.device_frames_per_buffer * BYTES_PER_FRAME
         audio, gaps = split_silence(captured, slot_bytes)
-        assert gaps == pyaudio_output.underruns
+        assert gaps <= pyaudio_output.underruns
         return audio
 
 

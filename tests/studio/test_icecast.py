@@ -29,7 +29,7 @@ def test_directory_lists_rooms_with_utf8_descriptions_and_genres(icecast, room_s
     assert "#jazz" in descriptions and "#café ☕" in descriptions
 
 
-def test_status_lists_a_single_source_as_a_list(room_source) -> None:
+def test_status_lists_a_single_source_as_a_list() -> None:
     # Icecast writes one source as an object, several as a list: status() hides the quirk.
     with Icecast() as server:
         assert server.status()["icestats"]["source"] == []

@@ -48,7 +48,8 @@ class AudioOutput(ABC):
     """Plays blocks pulled from a source. Single use: ``start`` once, ``stop`` any number of times.
 
     Attributes read by the engine (written by the output's own threads, so read them as
-    snapshots): ``blocks_written`` counts source blocks delivered to the device or file;
+    snapshots): ``blocks_written`` counts source blocks delivered to the file, or to the
+    device's ring (pyaudio: a ``stop`` discards the few blocks still in the ring);
     ``first_block_monotonic`` is ``time.monotonic()`` when the first block reached it (for
     time-to-first-audio); ``latency_ms`` is the output latency the device reports (0 for
     null/file); ``error`` holds the exception that ended playback early, if any.

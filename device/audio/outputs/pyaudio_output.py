@@ -12,12 +12,16 @@ Two threads share one lock-free ``SlotRing`` (see ring.py for the memory-orderin
   objects — frame count, time-info dict — for every call; that is the floor with its API.)
   A ring underrun plays a prebuilt silent buffer and counts ``underruns``.
 
+Playback starts once the ring is full, so the burst of callbacks PortAudio makes to fill its
+host buffer does not underrun.
+
 Real time only: ``paced=False`` is ignored, a sound card sets the pace.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import math
 import threading
 import time
@@ -35,6 +39,8 @@ from device.audio.outputs.base import (
 )
 from device.audio.outputs.ring import MAX_SLOTS, SlotRing
 from device.audio.resample import LinearResampler
+
+log = logging.getLogger(__name__)
 
 DEVICE_BUFFER_MS = 10.0
 """PortAudio callback size; independent of the source's block size. Small buffers keep the
@@ -207,10 +213,9 @@ class PyAudioOutput(AudioOutput):
     def _on_device_buffer(
         self, in_data: None, frame_count: int, time_info: dict[str, float], status: int
     ) -> tuple[Any, int]:
-        # MUST NOT block or allocate buffers. frame_count always equals _device_frames: PortAudio
-        # guarantees the frames_per_buffer it was opened with.
-        # Read the end flags BEFORE take(): a slot published before the render thread set
-        # _render_ended is then certainly visible to take().
+        # MUST NOT block or allocate buffers. frame_count always equals device_frames_per_buffer:
+        # PortAudio guarantees the frames_per_buffer a stream was opened with. Read the end flags
+        # BEFORE take(): a slot published before _render_ended was set is then surely seen.
         ended = self._render_ended or self._stopping
         slot = self._ring.take()
         if slot >= 0:
@@ -234,11 +239,12 @@ class PyAudioOutput(AudioOutput):
             if self._render_all():
                 self._await_drained()
         except Exception as exc:
+            self._render_ended = True  # let the device finish what it has instead of underrunning
             self._fail(exc)
 
     def _render_all(self) -> bool:
         """Keep the ring filled until the source ends (True) or stop is requested (False)."""
-        idle_s = self.device_frames_per_buffer / self.device_rate / 4
+        idle_s = self.device_frames_per_buffer / self.device_rate / 2  # the ring holds several
         while not self._stop_requested.is_set():
             if self._ring.writable_bytes() < self._max_rendered_bytes:
                 self._start_stream_once()
@@ -290,6 +296,8 @@ class PyAudioOutput(AudioOutput):
                     if self._stream_started:
                         self._stream.stop_stream()
                     self._stream.close()
+                except OSError as exc:  # the device vanished (USB unplugged): still release it
+                    log.warning("closing %s: %s", self.spec, exc)
                 finally:
                     self._pa.terminate()
         self._finish(completed=self._completed)
