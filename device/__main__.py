@@ -48,8 +48,19 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("target", help="http://… room URL or path to an .opus file")
     play.add_argument("--output", help="output spec: pyaudio[:name], file:PATH, null, auto")
     play.add_argument("--mode", choices=("live", "road"))
+    play.add_argument(
+        "--volume",
+        type=_percent,
+        help="0-100 (default: 100 into a file: output, else the configured volume)",
+    )
     play.set_defaults(run=_play)
     return parser
+
+
+def _percent(text: str) -> int:
+    if not text.isdigit() or int(text) > 100:
+        raise argparse.ArgumentTypeError(f"volume must be 0-100, got {text!r}")
+    return int(text)
 
 
 CTL_HELP = "status | join URL | pause | resume | volume 0-100 | mode live|road | watch"
@@ -71,7 +82,7 @@ async def _ctl(args: argparse.Namespace, config: Config) -> int:
 async def _play(args: argparse.Namespace, config: Config) -> int:
     from device.cli.play import run_play
 
-    return await run_play(args.target, args.output, args.mode, config)
+    return await run_play(args.target, args.output, args.mode, args.volume, config)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ def open_configured_output(spec: str, frames_per_block: int) -> AudioOutput:
         return open_output("null", frames_per_block=frames_per_block)
 
 
-def build_player(config: Config, output: AudioOutput, mode: str | None = None) -> Player:
+def build_player(
+    config: Config, output: AudioOutput, mode: str | None = None, volume: int | None = None
+) -> Player:
     return Player(
         output,
         live=LivePolicy(
@@ -48,7 +50,7 @@ def build_player(config: Config, output: AudioOutput, mode: str | None = None) -
             backoff_max_s=config.network.backoff_max_s,
         ),
         mode=mode or config.audio.mode,
-        volume=config.audio.volume,
+        volume=config.audio.volume if volume is None else volume,
     )
 
 

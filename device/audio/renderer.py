@@ -68,32 +68,25 @@ class Renderer:
         self.gap_frames = 0
         self._heard_audio = False
 
-    def fill(self, block: memoryview) -> bool:
-        """Fill ``block`` completely; False once the feed has ended and nothing is left.
-
-        When the feed ends mid-block, the rest of that block is silence and
-        ``frames_in_last_block`` tells how many frames were real audio.
-        """
-        if self.paused:
-            block[:] = self._zeros(len(block))
-            return True
-        written = 0
+    def fill(self, block: memoryview) -> int:
+        """Fill ``block`` completely; return the frames of audio in it (see BlockSource):
+        fewer than the block when the feed ended inside it, 0 once it has ended."""
         size = len(block)
+        if self.paused:
+            block[:] = self._zeros(size)
+            return size // self._bytes_per_frame
+        written = 0
         while written < size:
             if self._pending_start == self._pending_end and not self._render_next():
                 block[written:] = self._zeros(size - written)
-                self.frames_in_last_block = written // self._bytes_per_frame
-                return written > 0
+                return written // self._bytes_per_frame
             take = min(size - written, self._pending_end - self._pending_start)
             block[written : written + take] = self._frame_view[
                 self._pending_start : self._pending_start + take
             ]
             self._pending_start += take
             written += take
-        self.frames_in_last_block = size // self._bytes_per_frame
-        return True
-
-    frames_in_last_block = 0
+        return size // self._bytes_per_frame
 
     def set_feed(self, feed: PacketFeed) -> None:
         """Switch to another source; what is already decoded (under 20 ms) still plays."""

@@ -35,7 +35,9 @@ class _PrintingListener(PlayerListener):
         self._ended.set()
 
 
-async def run_play(target: str, output_spec: str | None, mode: str | None, config: Config) -> int:
+async def run_play(
+    target: str, output_spec: str | None, mode: str | None, volume: int | None, config: Config
+) -> int:
     is_room = target.startswith(("http://", "https://"))
     if not is_room and not Path(target).is_file():
         print(f"drivetime-unit play: no such file or room URL: {target}", file=sys.stderr)
@@ -47,13 +49,22 @@ async def run_play(target: str, output_spec: str | None, mode: str | None, confi
     except OutputError as exc:
         print(f"drivetime-unit play: {exc}", file=sys.stderr)
         return 2
-    player = build_player(config, output, mode)
+    if volume is None:
+        # A file output captures the decoded PCM as it is; a sound card plays at the
+        # configured volume.
+        volume = 100 if output.spec.startswith("file:") else config.audio.volume
+    player = build_player(config, output, mode, volume)
     ended = asyncio.Event()
     player.add_listener(_PrintingListener(ended, show_stats=is_room))
     if not is_room:
         # Select the file before the output starts: an unpaced output renders from its first
         # block as fast as decoding allows, and must not write leading silence.
-        await player.play_file(target)
+        try:
+            await player.play_file(target)
+        except (OSError, ValueError) as exc:
+            print(f"drivetime-unit play: {target}: {exc}", file=sys.stderr)
+            output.stop()
+            return 1
     await player.start(paced=is_room)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

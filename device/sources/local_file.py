@@ -6,6 +6,7 @@ short one, and an unpaced output renders it as fast as decoding allows.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from device.audio.opus_stream import OpusStreamReader, StreamStarted
 from device.audio.packets import AudioPacket, StreamInfo
 from device.audio.playout import PlayoutItem, PullKind
 
+log = logging.getLogger(__name__)
 READ_BYTES = 64 * 1024
 
 
@@ -26,10 +28,26 @@ class LocalFileFeed:
         self._ready: deque[PlayoutItem] = deque()
         self._announce: StreamInfo | None = None
         self._eof = False
+        self.error: Exception | None = None
+        try:
+            # Read up to the first audio now, so a file that is not Ogg Opus is refused here,
+            # with its reason, rather than on the render thread.
+            while not self._ready and not self._eof:
+                self._read_more()
+        except BaseException:
+            self._file.close()
+            raise
 
     def pull(self) -> PlayoutItem | None:
-        while not self._ready and not self._eof:
-            self._read_more()
+        """Render thread. A file that turns bad or unreadable midway ends playback there."""
+        try:
+            while not self._ready and not self._eof:
+                self._read_more()
+        except (OSError, ValueError) as exc:
+            log.warning("%s: playback ends early: %s", self.path, exc)
+            self.error = exc
+            self._eof = True
+            self._file.close()
         return self._ready.popleft() if self._ready else None
 
     def wants_growth(self) -> bool:

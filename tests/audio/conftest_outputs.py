@@ -6,6 +6,8 @@
   plugin (tests/audio/asound_file.conf) writes every sample it plays into a FIFO that a thread
   drains at real-time rate, which paces PortAudio like a sound card would (the plugin's ``null``
   slave alone would let it run ~1000x faster than real time).
+* ``alsa_config`` (fixture) — the same ALSA configuration, capturing into /dev/null, for tests
+  that only open devices.
 """
 
 from __future__ import annotations
@@ -52,16 +54,16 @@ class PatternSource:
         count = self.frames_played if frames is None else frames
         return ramp_pattern(count, first_frame=self.first_frame)
 
-    def fill(self, block: memoryview) -> bool:
+    def fill(self, block: memoryview) -> int:
         self.fills += 1
         if self.blocks is not None and self.fills > self.blocks:
-            return False
+            return 0
         frames = len(block) // BYTES_PER_FRAME
         block[:] = ramp_pattern(frames, first_frame=self.first_frame + self.frames_played)
         self.frames_played += frames
         if self.fills >= self.signal_after:
             self.started.set()
-        return True
+        return frames
 
 
 def split_silence(captured: bytes, slot_bytes: int) -> tuple[bytes, int]:
@@ -155,6 +157,8 @@ def alsa_config(monkeypatch: pytest.MonkeyPatch) -> Path:
 def open_capture(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, rate: int = CAR_PCM.rate
 ) -> PacedCapture:
+    """A paced capture for the next PortAudio output opened in this test (PortAudio reads the
+    ALSA configuration when it initialises). Stop the output before closing the capture."""
     monkeypatch.setenv("ALSA_CONFIG_PATH", str(ALSA_FILE_CONF))
     capture = PacedCapture(tmp_path / f"capture-{rate}.fifo", rate=rate)
     monkeypatch.setenv(CAPTURE_ENV, str(capture.fifo))

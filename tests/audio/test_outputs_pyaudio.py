@@ -64,7 +64,7 @@ class StallingSource(PatternSource):
         self.stall_at = stall_at
         self.stall_s = stall_s
 
-    def fill(self, block: memoryview) -> bool:
+    def fill(self, block: memoryview) -> int:
         if self.fills + 1 == self.stall_at:
             time.sleep(self.stall_s)
         return super().fill(block)

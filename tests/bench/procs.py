@@ -36,6 +36,14 @@ MPV_PCM = ["mpv", "--no-config", "--no-terminal", "--no-video", "--ao=pcm",
 # Playing for real (CPU/RSS): mpv's null output keeps real time like a sound card would.
 FFMPEG_PLAY = ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", "{url}", "-f", "null", "-"]
 MPV_PLAY = ["mpv", "--no-config", "--no-terminal", "--no-video", "--ao=null", "{url}"]
+# Decoding a file as fast as possible (the engine's CLI decodes unpaced to a file output).
+DECODE_COMMANDS = {
+    "drivetime_cli": [ENGINE_CLI, "play", "{path}", "--output", "file:{raw}"],
+    "opusdec": ["opusdec", "--quiet", "--no-dither", "{path}", "-"],
+    "ffmpeg": ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", "{path}", "-f", "s16le", "-"],
+    "mpv": [*(p for p in MPV_PCM[:-1] if not p.startswith("--ao-pcm-file")),
+            "--ao-pcm-file=/dev/null", "{path}"],
+}  # fmt: skip
 ENGINE_PLAY = [ENGINE_CLI, "play", "{url}", "--output", "{output}", "--mode", "live"]
 
 PCM_BYTES_PER_S = 48_000 * 4

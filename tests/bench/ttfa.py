@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import time
 
+from device.sources.http_stream import parse_room_url
 from tests.bench.engine_inproc import block_due_monotonic, running_engine
 from tests.bench.procs import (
     CHILDREN,
@@ -114,3 +116,22 @@ def _engine_cli_first_audio_s(url: str) -> float | None:
         os.close(read_fd)
         if write_fd >= 0:
             os.close(write_fd)
+
+
+def server_first_body_byte(url: str, runs: int = JOINS) -> dict[str, object]:
+    """The floor under every player: connect → first byte of stream body, plain socket."""
+    host, port, path = parse_room_url(url)
+    times: list[float] = []
+    for _ in range(runs):
+        started = time.monotonic()
+        with socket.create_connection((host, port), timeout=5) as sock:
+            sock.sendall(f"GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+            received = b""
+            while b"\r\n\r\n" not in received or received.endswith(b"\r\n\r\n"):
+                chunk = sock.recv(65_536)
+                if not chunk:
+                    raise ConnectionError(f"{url}: closed before the stream body")
+                received += chunk
+            times.append(time.monotonic() - started)
+        time.sleep(0.1)
+    return summary_ms(times)

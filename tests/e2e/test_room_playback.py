@@ -22,17 +22,17 @@ pytestmark = pytest.mark.icecast
 RATE = 48_000
 
 
-async def _play_room(tmp_path, room_source, seconds, room=DEMO_ROOMS[0], **sections):
+async def _play_room(tmp_path, room_source, seconds, room=DEMO_ROOMS[0], output=None):
     source = room_source(room, song_s=1.0)
     capture = tmp_path / "heard.raw"
-    engine, recorder = await start_engine(tmp_path, f"file:{capture}", **sections)
+    engine, recorder = await start_engine(tmp_path, output or f"file:{capture}")
     try:
         await engine.player.join(source.mount_url)
         await recorder.wait_for_state("playing")
         await asyncio.sleep(seconds)
     finally:
         await engine.close()
-    return source, engine, recorder, capture.read_bytes()
+    return source, engine, recorder, capture.read_bytes() if capture.exists() else b""
 
 
 def test_live_room_is_heard_with_its_pilot_in_time(tmp_path, room_source):
@@ -98,3 +98,27 @@ def test_road_mode_keeps_the_server_burst(tmp_path, room_source):
     # Icecast's default 64 KB burst is several seconds at 96 kb/s; road mode keeps it all.
     assert stats.depth_ms > 2000, stats
     assert stats.skipped_ms == 0
+
+
+def test_room_plays_through_real_portaudio_in_time(tmp_path, room_source, monkeypatch):
+    """Room source → Icecast → engine → PortAudio → ALSA, captured at a sound card's pace."""
+    from tests.audio.conftest_outputs import open_capture
+
+    room = DEMO_ROOMS[2]
+    capture = open_capture(tmp_path, monkeypatch)
+    try:
+        _, engine, recorder, _ = asyncio.run(
+            _play_room(tmp_path, room_source, 4.0, room, output="pyaudio")
+        )
+    finally:
+        capture.close()
+    pcm = capture.captured()
+
+    assert engine.output.spec.startswith("pyaudio")
+    audible = pcm[len(pcm) // 4 :]
+    assert abs(pilot.dominant_frequency(audible) - room.signature_hz) < 5
+    markers = pilot.find_markers(pcm)
+    assert len(markers) >= 3, markers
+    spacing = [b - a for a, b in itertools.pairwise(markers)]
+    assert all(abs(gap - RATE) <= 48 for gap in spacing), spacing
+    assert recorder.stats and recorder.stats[-1].gap_ms == 0

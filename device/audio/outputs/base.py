@@ -32,14 +32,14 @@ class OutputSpecError(OutputError, ValueError):
 
 
 class BlockSource(Protocol):
-    def fill(self, block: memoryview) -> bool:
-        """Fill ``block`` (frames_per_block * 4 bytes of 48 kHz stereo s16le) completely.
+    def fill(self, block: memoryview) -> int:
+        """Fill ``block`` (frames_per_block * 4 bytes of 48 kHz stereo s16le) completely and
+        return how many frames of it are audio: all of them while the source plays; fewer when
+        the source ended inside this block (the rest is silence; a file output writes only
+        the audio, so a decoded file keeps its exact length); 0 once it has ended for good.
 
-        Return False when the source has ended for good (local file done): the output plays what
-        it has, then finishes. The contents of ``block`` are IGNORED on a False return, so a
-        source whose last piece is short pads it with silence, returns True, and returns False on
-        the next call. Called from an output-owned thread, never from the PortAudio callback; may
-        take up to about a block's duration; MUST NOT block on the network.
+        Called from an output-owned thread, never from the PortAudio callback; may take up to
+        about a block's duration; MUST NOT block on the network.
         """
         ...
 
@@ -110,16 +110,17 @@ class AudioOutput(ABC):
             raise OutputError(f"output {self.spec!r} was already started; open a new one")
         self._source = source
 
-    def _render_block(self) -> bool:
+    def _render_block(self) -> int:
         """Render thread: fill the block from the source and apply the volume ramp.
 
-        Returns False when the source has ended (the block is then not to be played).
+        Returns the frames of audio in the block; 0 when the source has ended (the block is
+        then not to be played).
         """
         assert self._source is not None
-        if not self._source.fill(self._block_view):
-            return False
-        self._volume.apply(self._block_samples)
-        return True
+        frames = int(self._source.fill(self._block_view))
+        if frames:
+            self._volume.apply(self._block_samples)
+        return frames
 
     def _finish(self, *, completed: bool) -> None:
         self._completed = completed

@@ -78,7 +78,8 @@ class BlockWriterOutput(AudioOutput):
         t0: float | None = None
         written = 0
         while not self._stop_requested.is_set():
-            if not self._render_block():
+            frames = self._render_block()
+            if not frames:
                 # A sound card finishes when the last block has played, not when it arrived.
                 return t0 is None or not self._sleep_until(t0 + written * block_s)
             if t0 is not None and self._sleep_until(t0 + written * block_s):
@@ -86,7 +87,7 @@ class BlockWriterOutput(AudioOutput):
             with self._write_lock:
                 if self._closed:
                     return False
-                self._write_block(self._block_view)
+                self._write_block(self._block_view[: frames * self.format.bytes_per_frame])
             if t0 is None:
                 t0 = time.monotonic()
                 self.first_block_monotonic = t0

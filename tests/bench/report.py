@@ -1,0 +1,154 @@
+"""The results table: metric | drivetime | mpv | ffmpeg | goal | met?, from the raw results.
+
+Every cell is looked up defensively: a section that failed or was not run shows ``—`` (and
+its goal ``not run``), so a partial run still prints a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+DASH = "—"
+HEADER = ("metric", "drivetime", "mpv", "ffmpeg", "goal", "met?")
+
+
+def get(data: Any, *path: str | int) -> Any:
+    """``data[path[0]][path[1]]…`` or None when any step is missing."""
+    for key in path:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _fmt(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return str(value)
+
+
+def _met(value: Any, test: Callable[[Any], bool]) -> str:
+    if value is None:
+        return "not run"
+    return "yes" if test(value) else "**NO**"
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    s = results.get("sections", {})
+    table: list[tuple[str, ...]] = []
+
+    ttfa, peers = get(s, "ttfa", "engine"), get(s, "ttfa", "processes")
+    for q in ("p50", "p95"):
+        engine_ms = get(ttfa, "at_output", f"{q}_ms")
+        table.append((
+            f"time to first audio {q}, ms (drivetime: join in the running engine)",
+            _fmt(engine_ms), _fmt(get(peers, "mpv", f"{q}_ms")),
+            _fmt(get(peers, "ffmpeg", f"{q}_ms")),
+            "≤ 150" if q == "p50" else DASH,
+            _met(engine_ms, lambda v: v <= 150) if q == "p50" else DASH,
+        ))  # fmt: skip
+    table.append((
+        "time to first audio p50, ms, fresh process each (start-up included)",
+        _fmt(get(peers, "engine_cli", "p50_ms")), _fmt(get(peers, "mpv", "p50_ms")),
+        _fmt(get(peers, "ffmpeg", "p50_ms")), DASH, DASH,
+    ))  # fmt: skip
+
+    lag = get(s, "lag")
+    for q in ("p50", "p95"):
+        at_output = get(lag, "drivetime", "markers", f"{q}_ms")
+        meter = get(lag, "drivetime", "lag_meter", f"{q}_ms")
+        table.append((
+            f"live lag behind the source {q}, ms (drivetime: at the output; lag meter)",
+            f"{_fmt(at_output)} ({_fmt(meter)})",
+            _fmt(get(lag, "mpv", "played", f"{q}_ms")),
+            _fmt(get(lag, "ffmpeg", "played", f"{q}_ms")),
+            "≤ 400" if q == "p50" else DASH,
+            _met(at_output, lambda v: v <= 400) if q == "p50" else DASH,
+        ))  # fmt: skip
+
+    res = get(s, "resources")
+    cpu = {name: get(res, name, "cpu_s") for name in ("drivetime", "mpv", "ffmpeg")}
+    mpv_cpu = cpu["mpv"]
+    table.append((
+        "CPU time for 60 s of a 96 kb/s stereo room, s (start-up included)",
+        _fmt(cpu["drivetime"], 2), _fmt(cpu["mpv"], 2), _fmt(cpu["ffmpeg"], 2), "≤ mpv",
+        _met(cpu["drivetime"], lambda v: mpv_cpu is not None and v <= mpv_cpu),
+    ))  # fmt: skip
+    table.append((
+        "CPU in steady state (10-60 s), % of one core",
+        *(_fmt(get(res, n, "steady_cpu_percent"), 1) for n in ("drivetime", "mpv", "ffmpeg")),
+        DASH, DASH,
+    ))  # fmt: skip
+    rss = get(res, "drivetime", "peak_rss_mb")
+    table.append((
+        "peak RSS (VmHWM), MB",
+        _fmt(rss, 1), _fmt(get(res, "mpv", "peak_rss_mb"), 1),
+        _fmt(get(res, "ffmpeg", "peak_rss_mb"), 1), "≤ 60", _met(rss, lambda v: v <= 60),
+    ))  # fmt: skip
+
+    for outage in get(s, "road", "outages") or [{"outage_s": seconds} for seconds in (5, 10, 20)]:
+        gap = outage.get("gap_ms")
+        table.append((
+            f"road mode, 30 s buffer: audible gap for a {outage['outage_s']:g} s outage, ms",
+            _fmt(gap), "n/m", "n/m", "0", _met(gap, lambda v: v == 0),
+        ))  # fmt: skip
+
+    dec = get(s, "decode")
+    renderer_rtf = get(dec, "in_process", "renderer", "rtf")
+    table.append((
+        "Opus decode speed, demux + decode (renderer path), x real time",
+        _fmt(renderer_rtf), DASH, DASH, "≥ 300", _met(renderer_rtf, lambda v: v >= 300),
+    ))  # fmt: skip
+    table.append((
+        "Opus decode speed, decode only, x real time",
+        _fmt(get(dec, "in_process", "decode", "rtf")), DASH, DASH, DASH, DASH,
+    ))  # fmt: skip
+    table.append((
+        "Opus decode speed, whole process on the file (start-up included), x real time",
+        *(_fmt(get(dec, "processes", n, "rtf")) for n in ("drivetime_cli", "mpv", "ffmpeg")),
+        DASH, DASH,
+    ))  # fmt: skip
+    return table
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    lines = [_line(HEADER), _line(("---",) * len(HEADER))]
+    lines += [_line(row) for row in rows(results)]
+    return "\n".join(lines)
+
+
+def notes(results: dict[str, Any]) -> list[str]:
+    s = results.get("sections", {})
+    out = []
+    opusdec = get(s, "decode", "processes", "opusdec", "rtf")
+    if opusdec is not None:
+        out.append(f"opusdec --no-dither, whole process: {opusdec:,.0f}x real time")
+    for outage in get(s, "road", "outages") or []:
+        out.append(
+            f"road {outage['outage_s']:g} s outage: missed {outage['missed_ms']} ms, depth "
+            f"{outage['depth_before_ms']} → lowest {outage['lowest_depth_ms']} → "
+            f"{outage['depth_1s_after_reconnect_ms']} ms 1 s after reconnecting "
+            f"({outage['reconnect_after_restore_s']} s after the network came back)"
+        )
+    spacing = get(s, "road", "heard_marker_spacing")
+    if spacing:
+        out.append(
+            f"road session, pilot markers heard: {spacing['exact_1s']}/{spacing['intervals']} "
+            f"intervals exactly 1 s, {spacing['lengthened_by_whole_frames']} lengthened by "
+            f"growth stretches ({spacing['lengthened_total_ms']} ms), other deviations "
+            f"{spacing['other_deviations_ms']}"
+        )
+    busy = get(s, "resources", "machine_busy_percent_of_all_cores")
+    if busy is not None:
+        out.append(f"CPU/RSS run: the three players ran concurrently; machine busy {busy}%")
+    for name, error in results.get("errors", {}).items():
+        out.append(f"FAILED {name}: {error.strip().splitlines()[-1]}")
+    return out
+
+
+def _line(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(cells) + " |"
