@@ -26,6 +26,7 @@ class PlayoutStats:
     skipped_ms: int
     missed_ms: int
     gap_ms: int  # heard as concealment or silence since this room's first audio
+    stretched_ms: int  # quiet frames played twice to grow the road buffer
     lag_ms: int  # behind the room's source clock, -1 when the source does not say
 
 

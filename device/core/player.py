@@ -175,6 +175,7 @@ class Player:
             skipped_ms=round(counters.skipped_ms),
             missed_ms=round(counters.missed_ms),
             gap_ms=round(self._renderer.gap_frames * 1000 / OPUS_RATE),
+            stretched_ms=round(counters.stretched_ms),
             lag_ms=self._lag.lag_ms,
         )
 

@@ -202,6 +202,7 @@ class Stats(Event):
     skipped_ms: int = 0
     missed_ms: int = 0
     gap_ms: int = 0
+    stretched_ms: int = 0
     lag_ms: int = -1  # behind the room's source when the source says its clock, else -1
 
     def __post_init__(self) -> None:

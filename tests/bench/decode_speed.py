@@ -32,7 +32,7 @@ from device.audio.pcm import CAR_PCM, OPUS_RATE
 from device.audio.renderer import MAX_FRAME_SAMPLES, Renderer
 from device.sources.local_file import LocalFileFeed
 
-REPEATS = 3
+REPEATS = 5
 READ_BYTES = 64 * 1024
 BLOCK_FRAMES = 960
 

@@ -122,3 +122,24 @@ def test_room_plays_through_real_portaudio_in_time(tmp_path, room_source, monkey
     spacing = [b - a for a, b in itertools.pairwise(markers)]
     assert all(abs(gap - RATE) <= 48 for gap in spacing), spacing
     assert recorder.stats and recorder.stats[-1].gap_ms == 0
+
+
+def test_road_mode_grows_its_buffer_in_talk_pauses_without_gaps(tmp_path, room_source):
+    # Songs of 3 s, the first one talk: its pauses are where the buffer may grow.
+    source = room_source(DEMO_ROOMS[1], song_s=3.0)
+
+    async def scenario():
+        engine, recorder = await start_engine(tmp_path, "null", audio={"mode": "road"})
+        try:
+            await engine.player.join(source.mount_url)
+            await recorder.wait_for_state("playing")
+            start = engine.player.stats()
+            await asyncio.sleep(4.0)
+            return start, engine.player.stats()
+        finally:
+            await engine.close()
+
+    start, later = asyncio.run(scenario())
+    assert later.stretched_ms > 0
+    assert later.depth_ms >= start.depth_ms + later.stretched_ms - 100
+    assert later.gap_ms == 0
