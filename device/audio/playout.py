@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import enum
 import threading
-from bisect import bisect_left, bisect_right
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
@@ -65,6 +64,7 @@ from device.audio.playout_policy import (
     ms_to_samples,
     samples_to_ms,
 )
+from device.audio.playout_timeline import Segment, Stream
 
 __all__ = [
     "Clock",
@@ -78,7 +78,6 @@ __all__ = [
 ]
 
 MAX_KNOWN_SERIALS = 64  # finished streams remembered, so their stragglers are not replayed
-MAX_PASSED_RANGES = 32  # per stream; only the late/duplicate classification forgets
 
 
 class PullKind(enum.Enum):
@@ -104,94 +103,6 @@ class PlayoutCounters:
     late_dropped: int = 0
     duplicates_dropped: int = 0
     stretched_ms: float = 0.0
-
-
-class _Segment:
-    """One serial's packets at one offset on the timeline: position = t0 + granule - g0."""
-
-    def __init__(self, packet: AudioPacket, t0: int, opens_stream: bool) -> None:
-        self.serial = packet.stream.serial
-        self.t0 = t0
-        self.g0 = packet.granule_start
-        self.opens_stream = opens_stream  # False for a splice after an outage
-        self.announce = opens_stream  # the next item pulled from here carries new_stream
-        self.close_t: int | None = None  # timeline end once a later segment follows
-        self.starts = [packet.granule_start]  # sorted; [head:] are buffered
-        self.packets = [packet]
-        self.head = 0
-
-    def pos(self, granule: int) -> int:
-        return self.t0 + granule - self.g0
-
-    def granule(self, pos: int) -> int:
-        return self.g0 + pos - self.t0
-
-    @property
-    def buffered(self) -> bool:
-        return self.head < len(self.starts)
-
-    def first_pos(self) -> int:
-        return self.pos(self.starts[self.head])
-
-    def last_index_at_or_before(self, pos: int) -> int:
-        return bisect_right(self.starts, self.granule(pos), self.head) - 1
-
-    def insert(self, packet: AudioPacket) -> bool:
-        """Place ``packet``; False when it overlaps a buffered one."""
-        start, starts = packet.granule_start, self.starts
-        if not self.buffered or start >= self.packets[-1].granule_end:
-            starts.append(start)  # the usual case: in order
-            self.packets.append(packet)
-            return True
-        i = bisect_left(starts, start, self.head)
-        if i < len(starts) and starts[i] < packet.granule_end:
-            return False
-        if i > self.head and self.packets[i - 1].granule_end > start:
-            return False
-        starts.insert(i, start)
-        self.packets.insert(i, packet)
-        return True
-
-    def pop_first(self) -> AudioPacket:
-        packet = self.packets[self.head]
-        self.drop_before(self.head + 1)
-        return packet
-
-    def drop_before(self, index: int) -> None:
-        self.head = index
-        if self.head >= 32 and 2 * self.head >= len(self.starts):
-            del self.starts[: self.head]  # amortised O(1) per packet
-            del self.packets[: self.head]
-            self.head = 0
-
-
-class _Stream:
-    """What is known about one serial: its live segments and which granules were passed."""
-
-    def __init__(self, info: StreamInfo, entered_g: int) -> None:
-        self.info = info
-        self.entered_g = entered_g  # granules before this precede where we joined: late
-        self.segments: list[_Segment] = []
-        # granule ranges passed without playing (concealed, skipped, spliced out, after the
-        # stream ended on the timeline); hi None = no end
-        self.passed: deque[tuple[int, int | None]] = deque(maxlen=MAX_PASSED_RANGES)
-
-    def segment_for(self, granule: int) -> _Segment | None:
-        for seg in reversed(self.segments):
-            if seg.g0 <= granule:
-                return seg
-        return None
-
-    def was_passed(self, packet: AudioPacket) -> bool:
-        lo, hi = packet.granule_start, packet.granule_end
-        if lo < self.entered_g:
-            return True
-        return any(a < hi and (b is None or lo < b) for a, b in self.passed)
-
-    def note_passed(self, lo: int, hi: int | None) -> None:
-        if self.passed and self.passed[-1][1] == lo:  # contiguous concealment: one range
-            lo = self.passed.pop()[0]
-        self.passed.append((lo, hi))
 
 
 class PlayoutBuffer:
@@ -223,8 +134,8 @@ class PlayoutBuffer:
         self._clear()
 
     def _clear(self) -> None:
-        self._segments: deque[_Segment] = deque()  # timeline order; the last one is open
-        self._streams: OrderedDict[int, _Stream] = OrderedDict()
+        self._segments: deque[Segment] = deque()  # timeline order; the last one is open
+        self._streams: OrderedDict[int, Stream] = OrderedDict()
         self._play_t = 0  # timeline position of the next sample to play
         self._end_t = 0  # end of the furthest packet placed (>= _play_t)
         self._playing = False
@@ -278,21 +189,21 @@ class PlayoutBuffer:
                 self._streams[last.serial].note_passed(last.granule(self._end_t), None)
         stream = self._streams.get(serial)
         if stream is None:
-            stream = self._streams[serial] = _Stream(packet.stream, packet.granule_start)
+            stream = self._streams[serial] = Stream(packet.stream, packet.granule_start)
             self._forget_old_streams()
-        seg = _Segment(packet, self._end_t, opens_stream)
+        seg = Segment(packet, self._end_t, opens_stream)
         stream.segments.append(seg)
         self._segments.append(seg)
         self._end_t += packet.samples
 
-    def _splice(self, stream: _Stream, packet: AudioPacket) -> None:
+    def _splice(self, stream: Stream, packet: AudioPacket) -> None:
         open_seg = self._segments[-1]
         gap_from = open_seg.granule(self._end_t)
         stream.note_passed(gap_from, packet.granule_start)
         self._counts.missed += packet.granule_start - gap_from
         self._open_segment(packet, opens_stream=False)
 
-    def _can_move_start(self, stream: _Stream, packet: AudioPacket) -> bool:
+    def _can_move_start(self, stream: Stream, packet: AudioPacket) -> bool:
         seg = stream.segments[0] if stream.segments else None
         return (
             seg is not None
@@ -303,14 +214,14 @@ class PlayoutBuffer:
             and 0 <= seg.g0 - packet.granule_end <= self._conceal_max
         )
 
-    def _move_start(self, stream: _Stream, packet: AudioPacket) -> None:
+    def _move_start(self, stream: Stream, packet: AudioPacket) -> None:
         # The stream's packets all shift later; it is the last segment, so nothing follows.
         seg = stream.segments[0]
         self._end_t += seg.g0 - packet.granule_start
         seg.g0 = stream.entered_g = packet.granule_start
         seg.insert(packet)
 
-    def _reject(self, stream: _Stream, packet: AudioPacket) -> None:
+    def _reject(self, stream: Stream, packet: AudioPacket) -> None:
         if stream.was_passed(packet):
             self._counts.late += 1
         else:
@@ -346,7 +257,7 @@ class PlayoutBuffer:
             self._position = (packet.stream.serial, packet.granule_end)
             return PlayoutItem(PullKind.PACKET, packet.samples, packet, self._take_marker(seg))
 
-    def _front(self) -> tuple[_Segment, int] | None:
+    def _front(self) -> tuple[Segment, int] | None:
         """The segment and timeline position of the next buffered packet; retires played ones."""
         segs = self._segments
         while segs and not segs[0].buffered:
@@ -360,7 +271,7 @@ class PlayoutBuffer:
                 return seg, seg.first_pos()
         return None
 
-    def _conceal_hole(self, seg: _Segment, pos: int) -> PlayoutItem:
+    def _conceal_hole(self, seg: Segment, pos: int) -> PlayoutItem:
         # A hole before the first packet of a new segment belongs to the segment before it.
         owner = seg if self._play_t >= seg.t0 else self._segments[0]
         samples = min(self._frame, (pos if owner is seg else seg.t0) - self._play_t)
@@ -386,7 +297,7 @@ class PlayoutBuffer:
             return PlayoutItem(PullKind.CONCEAL, samples)
         return PlayoutItem(PullKind.SILENCE, self._frame)
 
-    def _take_marker(self, seg: _Segment) -> StreamInfo | None:
+    def _take_marker(self, seg: Segment) -> StreamInfo | None:
         if not seg.announce:
             return None
         seg.announce = False
@@ -434,7 +345,7 @@ class PlayoutBuffer:
         self._counts.skipped += new_play_t - self._play_t
         self._play_t = new_play_t
 
-    def _note_skipped(self, seg: _Segment, until_t: int) -> None:
+    def _note_skipped(self, seg: Segment, until_t: int) -> None:
         from_t = max(self._play_t, seg.t0)
         if until_t > from_t:
             self._streams[seg.serial].note_passed(seg.granule(from_t), seg.granule(until_t))

@@ -168,4 +168,7 @@ def test_concurrent_push_and_pull_keep_the_order():
     thread.join()
     drain(buffer, listener)
     counters = buffer.counters
-    assert listener.packets + counters.late_dropped + counters.duplicates_dropped == 6000
+    # A puller slowed by a busy machine lets the buffer reach its cap: the oldest are skipped.
+    skipped_packets = round(counters.skipped_ms / 20)
+    heard_or_dropped = listener.packets + counters.late_dropped + counters.duplicates_dropped
+    assert heard_or_dropped + skipped_packets == 6000
