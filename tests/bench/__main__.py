@@ -103,10 +103,11 @@ def _decode(rig: Rig, tmp: Path) -> dict[str, Any]:
     sink_dir = Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp
     with tempfile.TemporaryDirectory(dir=sink_dir) as sink:
         raw = str(Path(sink) / "out.raw")
-        processes = {
-            name: decode_speed.process_rtf(command(template, path=str(opus), raw=raw), audio_s)
+        commands = {
+            name: command(template, path=str(opus), raw=raw)
             for name, template in DECODE_COMMANDS.items()
         }
+        processes = decode_speed.process_rtf(commands, audio_s)
     return {"file": {"seconds": DECODE_FILE_S, "bytes": opus.stat().st_size},
             "in_process": in_process, "processes": processes}  # fmt: skip
 

@@ -2,7 +2,9 @@
 
 Run as ``python -m tests.bench.decode_speed FILE.opus``: prints one JSON object. The suite
 runs it in a fresh process so that nothing else in the benchmark process (room sources on
-threads) shares its interpreter. Three in-process paths, best of :data:`REPEATS` each:
+threads) shares its interpreter. Three in-process paths, each run :data:`ROUNDS` times,
+interleaved; the best run is the figure (this VM's speed drifts by up to ±30 % from one
+second to the next), the median is kept as well:
 
 * ``demux`` — :class:`~device.audio.opus_stream.OpusStreamReader` over the file's bytes in
   64 KiB pieces: Ogg pages, CRCs, packets, granule placement;
@@ -32,7 +34,8 @@ from device.audio.pcm import CAR_PCM, OPUS_RATE
 from device.audio.renderer import MAX_FRAME_SAMPLES, Renderer
 from device.sources.local_file import LocalFileFeed
 
-REPEATS = 5
+ROUNDS = 9
+PROCESS_ROUNDS = 5
 READ_BYTES = 64 * 1024
 BLOCK_FRAMES = 960
 
@@ -79,53 +82,59 @@ def render(path: Path) -> int:
     return frames
 
 
-def measure(path: Path) -> dict[str, object]:
+def measure(path: Path, rounds: int = ROUNDS) -> dict[str, object]:
     data = path.read_bytes()
     events = demux(data)
     audio_s = render(path) / OPUS_RATE
-    timings = {
-        "demux": _best(lambda: demux(data)),
-        "decode": _best(lambda: decode(events)),
-        "renderer": _best(lambda: render(path)),
+    paths = {
+        "demux": lambda: demux(data),
+        "decode": lambda: decode(events),
+        "renderer": lambda: render(path),
     }
+    walls: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(rounds):  # interleaved, so a slow spell of the machine hits all alike
+        for name, run in paths.items():
+            started = time.perf_counter()
+            run()
+            walls[name].append(time.perf_counter() - started)
     return {
         "audio_s": round(audio_s, 3),
         "packets": sum(isinstance(e, AudioPacket) for e in events),
-        **{
-            name: {"wall_s": round(seconds, 4), "rtf": round(audio_s / seconds, 1)}
-            for name, seconds in timings.items()
-        },
+        "rounds": rounds,
+        **{name: rtf_summary(values, audio_s) for name, values in walls.items()},
     }
 
 
-def process_rtf(cmd: list[str], audio_s: float, repeats: int = REPEATS) -> dict[str, object]:
-    """Wall time of a whole decoding process (start-up included), best and median of runs."""
-    walls: list[float] = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=True, timeout=120)  # fmt: skip
-        walls.append(time.perf_counter() - started)
-    best = min(walls)
+def process_rtf(
+    commands: dict[str, list[str]], audio_s: float, rounds: int = PROCESS_ROUNDS
+) -> dict[str, dict[str, object]]:
+    """Wall time of whole decoding processes (start-up included), interleaved round by round."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, cmd in commands.items():
+            started = time.perf_counter()
+            subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True, timeout=120)  # fmt: skip
+            walls[name].append(time.perf_counter() - started)
     return {
-        "command": " ".join(cmd),
+        name: {"command": " ".join(commands[name]), **rtf_summary(values, audio_s)}
+        for name, values in walls.items()
+    }
+
+
+def rtf_summary(walls: list[float], audio_s: float) -> dict[str, object]:
+    """Best wall time (the figure) and the median (how noisy the machine was)."""
+    best, median = min(walls), statistics.median(walls)
+    return {
         "wall_s": round(best, 4),
-        "median_wall_s": round(statistics.median(walls), 4),
+        "median_wall_s": round(median, 4),
         "rtf": round(audio_s / best, 1),
+        "median_rtf": round(audio_s / median, 1),
     }
 
 
 def _kept(events: list) -> list[StreamStarted | AudioPacket]:
     return [e for e in events if isinstance(e, StreamStarted | AudioPacket)]
-
-
-def _best(run: object) -> float:
-    best = float("inf")
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        run()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 if __name__ == "__main__":
