@@ -14,6 +14,7 @@ buffer during the time it bought.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Protocol
 
@@ -24,7 +25,9 @@ from device.audio.packets import AudioPacket, StreamInfo
 from device.audio.pcm import CAR_PCM
 from device.audio.playout import PlayoutItem, PullKind
 
+log = logging.getLogger(__name__)
 MAX_FRAME_SAMPLES = 5760  # 120 ms, the longest Opus packet
+PLC_STEP_SAMPLES = 120  # libopus conceals in multiples of 2.5 ms
 QUIET_PEAK = 104  # about -50 dBFS in s16: a frame this quiet can be stretched unheard
 
 
@@ -61,8 +64,9 @@ class Renderer:
         self._silence = bytes(len(self._frame))
         self._stretch_next = 0  # samples of concealment owed to buffer growth
         self.paused = False
-        self.ended = False
+        self._ended_feed: PacketFeed | None = None
         self.decode_errors = 0
+        self.render_errors = 0
         # Since the first packet of the current feed: frames the listener heard as a gap
         # (concealment or silence standing in for missing audio; growth stretches excluded).
         self.gap_frames = 0
@@ -77,7 +81,7 @@ class Renderer:
             return size // self._bytes_per_frame
         written = 0
         while written < size:
-            if self._pending_start == self._pending_end and not self._render_next():
+            if self._pending_start == self._pending_end and not self._render_next_safely():
                 block[written:] = self._zeros(size - written)
                 return written // self._bytes_per_frame
             take = min(size - written, self._pending_end - self._pending_start)
@@ -92,9 +96,28 @@ class Renderer:
         """Switch to another source; what is already decoded (under 20 ms) still plays."""
         self._feed = feed
         self._stretch_next = 0
-        self.ended = False
         self.gap_frames = 0
         self._heard_audio = False
+
+    @property
+    def ended(self) -> bool:
+        """The current feed has ended (a local file played to its end)."""
+        return self._ended_feed is self._feed
+
+    def _render_next_safely(self) -> bool:
+        """Render the next frame; a bug or a bad feed costs one frame of silence, never the
+        output thread (an output whose thread died would leave the car silent for good)."""
+        try:
+            return self._render_next()
+        except Exception:
+            self.render_errors += 1
+            if self.render_errors in (1, 10, 100) or self.render_errors % 1000 == 0:
+                log.exception("rendering failed (%d times); playing silence", self.render_errors)
+            self._frame_view[: 960 * self._bytes_per_frame] = self._zeros(
+                960 * self._bytes_per_frame
+            )
+            self._set_pending(0, 960)
+            return True
 
     def _render_next(self) -> bool:
         """Decode the next frame into the pending buffer; False when the feed has ended."""
@@ -104,9 +127,10 @@ class Renderer:
             self._stretch_next = 0
             self._set_pending(0, frames)
             return True
-        item = None if self.ended else self._feed.pull()
+        feed = self._feed  # set_feed may swap it from another thread meanwhile
+        item = None if self._ended_feed is feed else feed.pull()
         if item is None:
-            self.ended = True
+            self._ended_feed = feed
             return False
         if item.new_stream is not None:
             self._start_stream(item.new_stream)
@@ -146,13 +170,16 @@ class Renderer:
         self._on_stream_start(info)
 
     def _conceal(self, samples: int) -> int:
+        """Conceal ``samples`` frames; libopus works in 2.5 ms steps, the rest is silence."""
         samples = min(samples, MAX_FRAME_SAMPLES)
-        if self._decoder is None:
-            self._frame_view[: samples * self._bytes_per_frame] = self._zeros(
-                samples * self._bytes_per_frame
-            )
-            return samples
-        return self._decoder.conceal_into(samples, self._frame_view)
+        concealable = samples - samples % PLC_STEP_SAMPLES
+        frames = 0
+        if self._decoder is not None and concealable:
+            frames = self._decoder.conceal_into(concealable, self._frame_view)
+        if frames < samples:
+            start, end = frames * self._bytes_per_frame, samples * self._bytes_per_frame
+            self._frame_view[start:end] = self._zeros(end - start)
+        return samples
 
     def _zeros(self, size: int) -> memoryview:
         if size > len(self._silence):

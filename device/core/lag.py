@@ -14,6 +14,7 @@ from device.audio.packets import AudioPacket, StreamInfo
 from device.audio.pcm import OPUS_RATE
 
 SOURCE_T0_TAG = "DRIVETIME_SOURCE_T0_NS"
+MAX_BELIEVABLE_LAG_MS = 10 * 60 * 1000
 
 
 class LagMeter:
@@ -34,7 +35,9 @@ class LagMeter:
         if t0_ns is None:
             return
         produced_ns = t0_ns + (packet.granule_start - packet.stream.pre_skip) * 1e9 / OPUS_RATE
-        self._lag_ms = (time.time_ns() - produced_ns) / 1e6 + self._output_latency_ms
+        lag_ms = (time.time_ns() - produced_ns) / 1e6 + self._output_latency_ms
+        # A source whose clock or tag is wrong says nothing useful: unknown, not absurd.
+        self._lag_ms = lag_ms if 0 <= lag_ms <= MAX_BELIEVABLE_LAG_MS else -1.0
 
     @property
     def lag_ms(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from pathlib import Path
 
@@ -28,8 +29,11 @@ from device.sources.room_stream import (
     RoomStream,
     RoomStreamConfig,
     RoomStreamState,
+    parse_room_url,
 )
 
+log = logging.getLogger(__name__)
+STATS_LIMIT = 2**31 - 1  # what the protocol carries; a lying source must not overflow it
 TICK_S = 0.05  # how often buffering → playing is noticed; well under a glance
 MODES = ("live", "road")
 
@@ -75,6 +79,9 @@ class Player:
         self._ticker: asyncio.Task[None] | None = None
         self._reader: OpusStreamReader | None = None
         self._file_feed: LocalFileFeed | None = None
+        self._streaming = False  # the room's HTTP stream is delivering
+        self._generation = 0  # bumped on every join/play/stop: stale callbacks are ignored
+        self._output_failed = False
         self.first_audio_monotonic: float | None = None  # first packet rendered since join
         self.now_playing: tuple[str, str, str] | None = None  # (artist, title, album) audible
 
@@ -106,9 +113,14 @@ class Player:
     # --- commands -------------------------------------------------------------------------
 
     async def join(self, url: str) -> None:
-        """Select a room: play it, and keep reconnecting for as long as it stays selected."""
+        """Select a room: play it, and keep reconnecting for as long as it stays selected.
+
+        A URL the room client cannot play raises ValueError and leaves what plays untouched.
+        """
+        parse_room_url(url)
         await self._stop_source()
         self._buffer.reset()
+        self._lag = LagMeter(output_latency_ms=self._output.latency_ms)
         self._renderer.set_feed(self._buffer)
         self._room = url
         self._set_state("connecting")
@@ -121,11 +133,17 @@ class Player:
             config=self._network,
         )
         self._stream_task = asyncio.create_task(stream.run(), name=f"room {url}")
+        self._stream_task.add_done_callback(self._stream_task_ended)
 
     async def play_file(self, path: str | Path) -> None:
-        """Play a local Ogg Opus file to its end (listeners get on_ended)."""
+        """Play a local Ogg Opus file to its end (listeners get on_ended).
+
+        A file that cannot be opened or is not Ogg Opus raises OSError/ValueError and leaves
+        what plays untouched.
+        """
+        feed = LocalFileFeed(path)
         await self._stop_source()
-        self._file_feed = LocalFileFeed(path)
+        self._file_feed = feed
         self._room = str(path)
         self.first_audio_monotonic = None
         self._renderer.set_feed(self._file_feed)
@@ -147,7 +165,7 @@ class Player:
         if self._state != "paused":
             raise RuntimeError("the player is not paused")
         self._renderer.paused = False
-        self._set_state("playing" if self._buffer.playing or self._file_feed else "buffering")
+        self._set_state(self._flowing_state())
 
     def set_volume(self, percent: int) -> None:
         if not 0 <= percent <= 100:
@@ -169,13 +187,13 @@ class Player:
     def stats(self) -> PlayoutStats:
         counters = self._buffer.counters
         return PlayoutStats(
-            depth_ms=round(self._buffer.depth_ms),
-            underruns=counters.underruns,
-            concealed_ms=round(counters.concealed_ms),
-            skipped_ms=round(counters.skipped_ms),
-            missed_ms=round(counters.missed_ms),
-            gap_ms=round(self._renderer.gap_frames * 1000 / OPUS_RATE),
-            stretched_ms=round(counters.stretched_ms),
+            depth_ms=_clamp(self._buffer.depth_ms),
+            underruns=_clamp(counters.underruns),
+            concealed_ms=_clamp(counters.concealed_ms),
+            skipped_ms=_clamp(counters.skipped_ms),
+            missed_ms=_clamp(counters.missed_ms),
+            gap_ms=_clamp(self._renderer.gap_frames * 1000 / OPUS_RATE),
+            stretched_ms=_clamp(counters.stretched_ms),
             lag_ms=self._lag.lag_ms,
         )
 
@@ -200,8 +218,11 @@ class Player:
 
     def _stream_state(self, state: RoomStreamState, problem: RoomProblem | None) -> None:
         detail = _problem_text(problem)
+        self._streaming = state is RoomStreamState.STREAMING
+        if self._state == "paused":
+            return  # the driver paused: that is what the screen says until resume
         if state is RoomStreamState.STREAMING:
-            self._set_state("playing" if self._buffer.playing else "buffering")
+            self._set_state(self._flowing_state())
         elif state is RoomStreamState.CONNECTING:
             self._set_state("reconnecting" if self._state != "connecting" else "connecting")
         elif state in (RoomStreamState.STALLED, RoomStreamState.RECONNECTING):
@@ -214,7 +235,7 @@ class Player:
     def _stream_started_on_render_thread(self, info: StreamInfo) -> None:
         self._lag.stream_started(info)
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._announce, info)
+            self._loop.call_soon_threadsafe(self._announce, info, self._generation)
 
     def _packet_played_on_render_thread(self, packet: AudioPacket) -> None:
         if self.first_audio_monotonic is None:
@@ -223,38 +244,69 @@ class Player:
 
     # --- internals --------------------------------------------------------------------------
 
-    def _announce(self, info: StreamInfo) -> None:
+    def _announce(self, info: StreamInfo, generation: int) -> None:
+        if generation != self._generation:
+            return  # a song of the room or file that was playing before the last join
         tags = info.now_playing
         self.now_playing = (tags.get("artist", ""), tags.get("title", ""), tags.get("album", ""))
-        for listener in list(self._listeners):
-            listener.on_now_playing(*self.now_playing)
+        self._notify("on_now_playing", *self.now_playing)
+
+    def _flowing_state(self) -> str:
+        """What a source that is delivering looks like: playing, or buffering toward it."""
+        if self._file_feed is not None or self._buffer.playing:
+            return "playing"
+        return "buffering" if self._streaming else "reconnecting"
 
     async def _tick_forever(self) -> None:
         next_stats = time.monotonic() + self._stats_interval_s
         while True:
             await asyncio.sleep(TICK_S)
-            if self._state == "buffering" and self._buffer.playing:
-                self._set_state("playing")
-            if self._file_feed is not None and self._renderer.ended:
+            try:
+                self._tick()
+                if time.monotonic() >= next_stats:
+                    next_stats = time.monotonic() + self._stats_interval_s
+                    if self._state != "idle":
+                        self._notify("on_stats", self.stats())
+            except Exception:  # the ticker is the player's heartbeat: it must outlive bugs
+                log.exception("player tick failed")
+
+    def _tick(self) -> None:
+        if self._output.error is not None and not self._output_failed:
+            self._output_failed = True
+            self._set_state("error", f"audio output failed: {self._output.error}"[:200])
+            self._notify("on_ended")
+            return
+        if self._output_failed or self._state in ("paused", "idle", "error"):
+            return
+        if self._file_feed is not None:
+            if self._renderer.ended:
+                error = self._file_feed.error
                 self._file_feed = None
                 self._room = ""
-                self._set_state("idle")
-                for listener in list(self._listeners):
-                    listener.on_ended()
-            if time.monotonic() >= next_stats:
-                next_stats += self._stats_interval_s
-                if self._state != "idle":
-                    stats = self.stats()
-                    for listener in list(self._listeners):
-                        listener.on_stats(stats)
+                self._set_state("error" if error else "idle", str(error or "")[:200])
+                self._notify("on_ended")
+            return
+        if self._state in ("buffering", "playing"):
+            # Running dry shows as buffering: the driver sees why it is silent.
+            self._set_state(self._flowing_state())
+
+    def _stream_task_ended(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("room stream failed", exc_info=task.exception())
+        if task is self._stream_task:
+            self._set_state("error", f"room stream failed: {task.exception()}"[:200])
 
     async def _stop_source(self) -> None:
+        self._generation += 1
         if self._stream_task is not None:
             self._stream_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A task that failed was reported by _stream_task_ended; do not raise it again.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._stream_task
             self._stream_task = None
         self._reader = None
+        self._streaming = False
         self.now_playing = None
         if self._file_feed is not None:
             self._file_feed.close()
@@ -268,9 +320,19 @@ class Player:
         self._emit_state()
 
     def _emit_state(self) -> None:
-        snapshot = self.snapshot()
+        self._notify("on_state", self.snapshot())
+
+    def _notify(self, method: str, *args: object) -> None:
+        """Tell every listener; one that raises is logged and does not stop the others."""
         for listener in list(self._listeners):
-            listener.on_state(snapshot)
+            try:
+                getattr(listener, method)(*args)
+            except Exception:
+                log.exception("listener %r failed in %s", listener, method)
+
+
+def _clamp(value: float) -> int:
+    return max(0, min(STATS_LIMIT, round(value)))
 
 
 def _problem_text(problem: RoomProblem | None) -> str:

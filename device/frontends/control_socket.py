@@ -34,6 +34,11 @@ from device.protocol import (
 log = logging.getLogger(__name__)
 WATCH_QUEUE_EVENTS = 64
 READ_BYTES = 4096
+MAX_CLIENTS = 16  # the UI, a few ctl sessions; more is a runaway client, not a use
+
+
+class EngineAlreadyRunning(RuntimeError):
+    pass
 
 
 class ControlServer:
@@ -45,6 +50,8 @@ class ControlServer:
 
     async def start(self) -> None:
         self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if await _answers(self._path):
+            raise EngineAlreadyRunning(f"another engine is already serving {self._path}")
         with contextlib.suppress(FileNotFoundError):
             self._path.unlink()  # a stale socket from a power cut
         old_umask = os.umask(0o177)
@@ -66,6 +73,11 @@ class ControlServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        if len(self._clients) >= MAX_CLIENTS:
+            busy = Error(re=0, code=ErrorCode.REFUSED, msg=f"more than {MAX_CLIENTS} clients")
+            writer.write(frame(encode_message(busy)))
+            writer.close()
+            return
         self._clients.add(task)
         watcher: _Watcher | None = None
         deframer = StreamDeframer()
@@ -106,6 +118,16 @@ class ControlServer:
         except Exception as exc:  # the engine keeps playing whatever one command did
             log.exception("command %s failed", message.name)
             return Error(re=message.id, code=ErrorCode.INTERNAL, msg=str(exc)[:256])
+
+
+async def _answers(path: Path) -> bool:
+    """Is something already listening on ``path``? (A stale file from a power cut is not.)"""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(path)), 1.0)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
 
 
 def _is_watch(payload: bytes) -> bool:

@@ -49,7 +49,12 @@ class BlockWriterOutput(AudioOutput):
         with self._write_lock:
             if not self._closed:
                 self._closed = True
-                self._close()
+                try:
+                    self._close()
+                except OSError as exc:  # e.g. the disk filled: stop still stops
+                    if self.error is None:
+                        self.error = exc
+                    self._completed = False
         self._finish(completed=self._completed)
 
     @abstractmethod
