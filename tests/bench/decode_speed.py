@@ -1,10 +1,11 @@
 """Opus decode speed as a real-time factor (seconds of audio per second of CPU-bound wall time).
 
-Run as ``python -m tests.bench.decode_speed FILE.opus``: prints one JSON object. The suite
-runs it in a fresh process so that nothing else in the benchmark process (room sources on
-threads) shares its interpreter. Three in-process paths, each run :data:`ROUNDS` times,
-interleaved; the best run is the figure (this VM's speed drifts by up to ±30 % from one
-second to the next), the median is kept as well:
+Run as ``python -m tests.bench.decode_speed FILE.opus SINK_DIR``: prints one JSON object.
+The suite runs it in a fresh process so that nothing else in the benchmark process (room
+sources on threads) shares its interpreter. Every path below and every whole-process decoder
+runs once per round for :data:`ROUNDS` rounds, interleaved; the best round is the figure
+(this VM's speed drifts by tens of percent from one minute to the next, so only figures taken
+side by side compare), the median is kept as well. In process:
 
 * ``demux`` — :class:`~device.audio.opus_stream.OpusStreamReader` over the file's bytes in
   64 KiB pieces: Ogg pages, CRCs, packets, granule placement;
@@ -12,14 +13,17 @@ second to the next), the median is kept as well:
   (``decode_into`` a preallocated buffer; reset at each chained link), nothing else;
 * ``renderer`` — the engine's playback path for a file: ``LocalFileFeed`` (demux as the
   renderer pulls) → :class:`~device.audio.renderer.Renderer` filling 20 ms output blocks
-  (decode, pre-skip/end trim, slicing into blocks). What an output's render thread runs.
+  (decode, pre-skip/end trim, slicing into blocks). What an output's render thread runs;
+* ``libopus`` — the floor: ``opus_decode`` in a bare ctypes loop, nothing else.
 
-The peers (opusdec, ffmpeg, mpv) and the engine's CLI are timed as whole processes by the
-suite (:func:`process_rtf`), start-up included.
+As whole processes, start-up included (:data:`~tests.bench.procs.DECODE_COMMANDS`): the
+engine's CLI (``play FILE --output file:…`` runs unpaced for a file), opusdec, ffmpeg, mpv.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import statistics
 import subprocess
@@ -33,9 +37,9 @@ from device.audio.packets import AudioPacket
 from device.audio.pcm import CAR_PCM, OPUS_RATE
 from device.audio.renderer import MAX_FRAME_SAMPLES, Renderer
 from device.sources.local_file import LocalFileFeed
+from tests.bench.procs import DECODE_COMMANDS, command, printable
 
-ROUNDS = 9
-PROCESS_ROUNDS = 5
+ROUNDS = 7
 READ_BYTES = 64 * 1024
 BLOCK_FRAMES = 960
 
@@ -82,43 +86,61 @@ def render(path: Path) -> int:
     return frames
 
 
-def measure(path: Path, rounds: int = ROUNDS) -> dict[str, object]:
+def libopus(packets: list[bytes]) -> None:
+    """The floor: libopus alone, called through ctypes with everything prepared up front."""
+    lib = ctypes.CDLL(ctypes.util.find_library("opus") or "libopus.so.0")
+    lib.opus_decoder_create.restype = ctypes.c_void_p
+    lib.opus_decode.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32,
+                                ctypes.c_void_p, ctypes.c_int, ctypes.c_int]  # fmt: skip
+    error = ctypes.c_int()
+    state = ctypes.c_void_p(lib.opus_decoder_create(OPUS_RATE, 2, ctypes.byref(error)))
+    out = ctypes.create_string_buffer(MAX_FRAME_SAMPLES * CAR_PCM.bytes_per_frame)
+    decode_call = lib.opus_decode
+    try:
+        for packet in packets:
+            decode_call(state, packet, len(packet), out, MAX_FRAME_SAMPLES, 0)
+    finally:
+        lib.opus_decoder_destroy(state)
+
+
+def measure(path: Path, sink_dir: Path, rounds: int = ROUNDS) -> dict[str, object]:
+    """Every path and every process once per round, interleaved, so that a slow spell of the
+    machine hits them all alike; best and median of the rounds."""
     data = path.read_bytes()
     events = demux(data)
+    packets = [event.data for event in events if isinstance(event, AudioPacket)]
     audio_s = render(path) / OPUS_RATE
     paths = {
         "demux": lambda: demux(data),
         "decode": lambda: decode(events),
         "renderer": lambda: render(path),
+        "libopus": lambda: libopus(packets),
     }
-    walls: dict[str, list[float]] = {name: [] for name in paths}
-    for _ in range(rounds):  # interleaved, so a slow spell of the machine hits all alike
+    raw = str(sink_dir / "out.raw")
+    commands = {
+        name: command(template, path=str(path), raw=raw)
+        for name, template in DECODE_COMMANDS.items()
+    }
+    walls: dict[str, list[float]] = {name: [] for name in (*paths, *commands)}
+    for _ in range(rounds):
         for name, run in paths.items():
             started = time.perf_counter()
             run()
             walls[name].append(time.perf_counter() - started)
-    return {
-        "audio_s": round(audio_s, 3),
-        "packets": sum(isinstance(e, AudioPacket) for e in events),
-        "rounds": rounds,
-        **{name: rtf_summary(values, audio_s) for name, values in walls.items()},
-    }
-
-
-def process_rtf(
-    commands: dict[str, list[str]], audio_s: float, rounds: int = PROCESS_ROUNDS
-) -> dict[str, dict[str, object]]:
-    """Wall time of whole decoding processes (start-up included), interleaved round by round."""
-    walls: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(rounds):
         for name, cmd in commands.items():
             started = time.perf_counter()
             subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, check=True, timeout=120)  # fmt: skip
             walls[name].append(time.perf_counter() - started)
     return {
-        name: {"command": " ".join(commands[name]), **rtf_summary(values, audio_s)}
-        for name, values in walls.items()
+        "audio_s": round(audio_s, 3),
+        "packets": len(packets),
+        "rounds": rounds,
+        "in_process": {name: rtf_summary(walls[name], audio_s) for name in paths},
+        "processes": {
+            name: {"command": printable(cmd), **rtf_summary(walls[name], audio_s)}
+            for name, cmd in commands.items()
+        },
     }
 
 
@@ -138,4 +160,4 @@ def _kept(events: list) -> list[StreamStarted | AudioPacket]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(Path(sys.argv[1]))))
+    print(json.dumps(measure(Path(sys.argv[1]), Path(sys.argv[2]))))

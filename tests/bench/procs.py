@@ -152,3 +152,26 @@ class PcmCapture:
                 return
             self.data += chunk
             self.chunks.append((time.monotonic(), len(self.data)))
+
+
+class ExitWatch:
+    """Notes when a child exits (on a thread that waits for it)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self.exited_at: float | None = None
+        threading.Thread(target=self._wait, name="exit-watch", daemon=True).start()
+
+    def _wait(self) -> None:
+        self.proc.wait()
+        self.exited_at = time.monotonic()
+
+    def report(self, since: float) -> dict[str, object]:
+        """Whether it still runs, or its exit code and exit time relative to ``since``."""
+        if self.exited_at is None:
+            return {"still_playing": True}
+        return {
+            "still_playing": False,
+            "exit_code": self.proc.returncode,
+            "exited_after_s": round(self.exited_at - since, 1),
+        }

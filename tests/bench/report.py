@@ -90,11 +90,12 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         _fmt(get(res, "ffmpeg", "peak_rss_mb"), 1), "≤ 60", _met(rss, lambda v: v <= 60),
     ))  # fmt: skip
 
+    peer_cells = [_road_peer(get(s, "road", "peers", name)) for name in ("mpv", "ffmpeg")]
     for outage in get(s, "road", "outages") or [{"outage_s": seconds} for seconds in (5, 10, 20)]:
         gap = outage.get("gap_ms")
         table.append((
             f"road mode, 30 s buffer: audible gap for a {outage['outage_s']:g} s outage, ms",
-            _fmt(gap), "n/m", "n/m", "0", _met(gap, lambda v: v == 0),
+            _fmt(gap), *peer_cells, "0", _met(gap, lambda v: v == 0),
         ))  # fmt: skip
 
     dec = get(s, "decode")
@@ -115,6 +116,12 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     return table
 
 
+def _road_peer(peer: dict[str, Any] | None) -> str:
+    if not peer:
+        return DASH
+    return "kept playing" if peer.get("still_playing") else "stops for good"
+
+
 def markdown_table(results: dict[str, Any]) -> str:
     lines = [_line(HEADER), _line(("---",) * len(HEADER))]
     lines += [_line(row) for row in rows(results)]
@@ -127,6 +134,12 @@ def notes(results: dict[str, Any]) -> list[str]:
     opusdec = get(s, "decode", "processes", "opusdec", "rtf")
     if opusdec is not None:
         out.append(f"opusdec --no-dither, whole process: {opusdec:,.0f}x real time")
+    floor, demux = (get(s, "decode", "in_process", n, "rtf") for n in ("libopus", "demux"))
+    if floor is not None and demux is not None:
+        out.append(
+            f"decode speed, same rounds: libopus alone (bare ctypes loop) {floor:,.0f}x, "
+            f"the engine's Ogg demux alone {demux:,.0f}x real time"
+        )
     for outage in get(s, "road", "outages") or []:
         out.append(
             f"road {outage['outage_s']:g} s outage: missed {outage['missed_ms']} ms, depth "
@@ -134,6 +147,13 @@ def notes(results: dict[str, Any]) -> list[str]:
             f"{outage['depth_1s_after_reconnect_ms']} ms 1 s after reconnecting "
             f"({outage['reconnect_after_restore_s']} s after the network came back)"
         )
+    for name in ("mpv", "ffmpeg"):
+        peer = get(s, "road", "peers", name)
+        if peer and not peer.get("still_playing"):
+            out.append(
+                f"road, {name} on the same mount through the same proxy: did not reconnect; "
+                f"exited (code {peer['exit_code']}) {peer['exited_after_s']} s after the first drop"
+            )
     spacing = get(s, "road", "heard_marker_spacing")
     if spacing:
         out.append(

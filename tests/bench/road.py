@@ -16,8 +16,11 @@ at least :data:`FULL_DEPTH_MS`, each outage is:
 Reported per outage: the audible gap (increase of ``stats().gap_ms``: concealment or silence
 heard since first audio), the audio truly missed (``missed_ms``: streamed by the source but
 never received, spliced out), the lowest depth reached and the depth after reconnecting.
-Independently of the engine's counters, the pilot markers in what it wrote must stay exactly
-one second apart across every outage (:func:`~tests.bench.markers.spacing_report`).
+The peers join through the same proxy just before the first outage, playing as a user would
+(mpv's default cache, ffmpeg to its null output); what is recorded is whether they are still
+playing afterwards and when they stopped. Independently of the engine's counters, the pilot
+markers in what the engine wrote must stay exactly one second apart across every outage
+(:func:`~tests.bench.markers.spacing_report`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from device.core.listener import PlayoutStats
 from device.core.player import Player
 from tests.bench.engine_inproc import running_engine
 from tests.bench.markers import find_markers_long, spacing_report
+from tests.bench.procs import CHILDREN, FFMPEG_PLAY, MPV_PLAY, ExitWatch, command
 from tests.support.fault_proxy import FaultProxy, ThreadedFaultProxy
 
 OUTAGES_S = (5.0, 10.0, 20.0)
@@ -41,6 +45,7 @@ FILL_TIMEOUT_S = 20.0
 RECONNECT_TIMEOUT_S = 45.0
 PLAY_ON_S = 11.0
 POLL_S = 0.1
+PEERS = (("mpv", MPV_PLAY), ("ffmpeg", FFMPEG_PLAY))
 
 
 async def measure(icecast_port: int, mount: str) -> dict[str, object]:
@@ -58,7 +63,9 @@ async def measure(icecast_port: int, mount: str) -> dict[str, object]:
             await player.join(url)
             depth_ms = await _wait_for_depth(player, FULL_DEPTH_MS, FILL_TIMEOUT_S)
             fill_s = time.monotonic() - joined_at
+            peers = {name: ExitWatch(CHILDREN.spawn(command(t, url=url))) for name, t in PEERS}
             await asyncio.sleep(2.0)
+            first_drop = time.monotonic()
             outages = [await _outage(player, proxy, seconds) for seconds in OUTAGES_S]
             final = player.stats()
         heard = find_markers_long(capture.read_bytes())
@@ -68,6 +75,7 @@ async def measure(icecast_port: int, mount: str) -> dict[str, object]:
         "outages": outages,
         "stats_at_end": dict(final.__dict__),
         "heard_marker_spacing": spacing_report(heard),
+        "peers": {name: watch.report(first_drop) for name, watch in peers.items()},
     }
 
 
