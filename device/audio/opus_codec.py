@@ -104,8 +104,9 @@ class OpusDecoder:
 
     Mono streams are decoded mono and copied to both channels, as ``opusdec --force-stereo``
     does. The stream's output gain (OpusHead, Q7.8 dB) is applied inside libopus, so decoded
-    PCM is ready to play. Output goes into a caller-owned buffer: nothing is allocated per
-    packet. Not thread-safe.
+    PCM is ready to play. Output goes into a caller-owned buffer; a renderer that decodes
+    into the same buffer every time binds it once (``bind_output``) so the per-packet path
+    allocates nothing but the call itself. Not thread-safe.
     """
 
     def __init__(self, channels: int = 2, output_gain_q8: int = 0) -> None:
@@ -181,16 +182,27 @@ class OpusDecoder:
             )
         return self._run(None, out, frames)
 
+    def bind_output(self, out: bytearray | memoryview) -> None:
+        """Pin ``out`` as the usual output buffer: decodes into that very object skip the
+        per-call ctypes view. ``out`` cannot be resized while bound."""
+        view = _byte_view(out)
+        self._bound = (out, view, (ctypes.c_char * len(view)).from_buffer(view))
+
+    _bound: tuple[object, memoryview, ctypes.Array[ctypes.c_char]] | None = None
+
     def _run(self, packet: bytes | None, out: bytearray | memoryview, frames: int | None) -> int:
         if not self._finalizer.alive:
             raise ValueError("OpusDecoder is closed")
-        view = _byte_view(out)
+        bound = self._bound
+        view = bound[1] if bound is not None and bound[0] is out else _byte_view(out)
         capacity = min(len(view) // (_OUT_CHANNELS * _SAMPLE_BYTES), MAX_FRAME_SAMPLES)
         if frames is not None and frames > capacity:
             raise ValueError(f"output buffer holds {capacity} frames; {frames} requested")
         frame_size = frames if frames is not None else capacity
         length = len(packet) if packet is not None else 0
-        if self._mono is None:
+        if self._mono is None and bound is not None and bound[0] is out:
+            written = _decode(self._state, packet, length, bound[2], frame_size, 0)
+        elif self._mono is None:
             target = (ctypes.c_char * len(view)).from_buffer(view)
             written = _decode(self._state, packet, length, target, frame_size, 0)
             del target  # release the export so the caller may resize its bytearray

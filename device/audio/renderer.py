@@ -165,6 +165,7 @@ class Renderer:
     def _start_stream(self, info: StreamInfo) -> None:
         if self._decoder is None:
             self._decoder = OpusDecoder.for_stream(info)
+            self._decoder.bind_output(self._frame_view)
         else:
             self._decoder.start_stream(info)  # fresh state, the link's channels and gain
         self._on_stream_start(info)
