@@ -133,26 +133,31 @@ def spacing_report(markers: Sequence[int], frame_samples: int = 960) -> dict[str
     """How the heard audio kept time: marker intervals should be exactly one second.
 
     An interval longer by whole Opus frames is road mode growing its buffer (a quiet frame
-    stretched by one frame of concealment); anything else means audio was skipped, repeated
-    or replaced by a gap.
+    followed by one frame of concealment); the total should equal the engine's
+    ``stretched_ms``. Anything else means audio was skipped, repeated or replaced by a gap.
+    Every irregular interval is listed as (seconds into the capture, excess ms).
     """
-    exact = stretched = 0
+    tolerance = RATE // 1000  # 1 ms
+    exact = 0
     stretch_ms = 0.0
-    other: list[float] = []
+    stretches: list[tuple[float, float]] = []
+    other: list[tuple[float, float]] = []
     for first, second in itertools.pairwise(markers):
         excess = second - first - RATE
         frames = round(excess / frame_samples)
-        if abs(excess) <= RATE // 1000:
+        where = (round(first / RATE, 2), round(excess * 1000 / RATE, 1))
+        if abs(excess) <= tolerance:
             exact += 1
-        elif frames > 0 and abs(excess - frames * frame_samples) <= RATE // 1000:
-            stretched += 1
+        elif frames > 0 and abs(excess - frames * frame_samples) <= tolerance:
+            stretches.append(where)
             stretch_ms += excess * 1000 / RATE
         else:
-            other.append(round(excess * 1000 / RATE, 1))
+            other.append(where)
     return {
         "intervals": max(len(markers) - 1, 0),
         "exact_1s": exact,
-        "lengthened_by_whole_frames": stretched,
+        "lengthened_by_whole_frames": len(stretches),
         "lengthened_total_ms": round(stretch_ms, 1),
-        "other_deviations_ms": other,
+        "lengthened": stretches,
+        "other_deviations": other,
     }

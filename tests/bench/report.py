@@ -158,9 +158,10 @@ def notes(results: dict[str, Any]) -> list[str]:
     if spacing:
         out.append(
             f"road session, pilot markers heard: {spacing['exact_1s']}/{spacing['intervals']} "
-            f"intervals exactly 1 s, {spacing['lengthened_by_whole_frames']} lengthened by "
-            f"growth stretches ({spacing['lengthened_total_ms']} ms), other deviations "
-            f"{spacing['other_deviations_ms']}"
+            f"intervals exactly 1 s, {spacing['lengthened_by_whole_frames']} lengthened by whole "
+            f"frames ({spacing['lengthened_total_ms']} ms; the engine counted "
+            f"{get(s, 'road', 'stretched_ms_counted')} ms of growth stretches), other "
+            f"deviations {spacing['other_deviations'] or 'none'}"
         )
     busy = get(s, "resources", "machine_busy_percent_of_all_cores")
     if busy is not None:

@@ -63,18 +63,26 @@ async def measure(icecast_port: int, mount: str) -> dict[str, object]:
             await player.join(url)
             depth_ms = await _wait_for_depth(player, FULL_DEPTH_MS, FILL_TIMEOUT_S)
             fill_s = time.monotonic() - joined_at
+            stretched_at_fill_ms = player.stats().stretched_ms
             peers = {name: ExitWatch(CHILDREN.spawn(command(t, url=url))) for name, t in PEERS}
             await asyncio.sleep(2.0)
             first_drop = time.monotonic()
             outages = [await _outage(player, proxy, seconds) for seconds in OUTAGES_S]
             final = player.stats()
-        heard = find_markers_long(capture.read_bytes())
+        spacing = spacing_report(find_markers_long(capture.read_bytes()))
     return {
         "road_target_ms": ROAD_TARGET_MS,
         "fill": {"depth_ms": depth_ms, "seconds_to_depth": round(fill_s, 2)},
         "outages": outages,
         "stats_at_end": dict(final.__dict__),
-        "heard_marker_spacing": spacing_report(heard),
+        "heard_marker_spacing": spacing,
+        # Growth stretches the engine counted while the markers were being heard: the
+        # lengthening found in the markers should be exactly this (a missing marker would
+        # show up as 1000 ms more; anything else would be audio added that was not growth).
+        "stretched_ms_counted": final.stretched_ms - stretched_at_fill_ms,
+        "lengthening_not_counted_ms": round(
+            spacing["lengthened_total_ms"] - (final.stretched_ms - stretched_at_fill_ms), 1
+        ),
         "peers": {name: watch.report(first_drop) for name, watch in peers.items()},
     }
 
