@@ -14,10 +14,7 @@ from device.config import Config, ConfigError, load_config
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(verbose=args.verbose, tracebacks=args.verbose or args.run is _engine)
     try:
         config = load_config(args.config or os.environ.get("DRIVETIME_CONFIG"))
     except ConfigError as exc:
@@ -29,10 +26,27 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class _NoTracebackFormatter(logging.Formatter):
+    """Log lines without the traceback: at a terminal the message says what failed, and
+    ``-v`` shows the rest. The engine keeps tracebacks: its log is what a field report sends."""
+
+    def formatException(self, ei: object) -> str:
+        return ""
+
+
+def _configure_logging(*, verbose: bool, tracebacks: bool) -> None:
+    formatter_class = logging.Formatter if tracebacks else _NoTracebackFormatter
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter_class("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drivetime-unit", description=__doc__)
     parser.add_argument("--config", help="TOML config file (default: $DRIVETIME_CONFIG)")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="debug logging, with tracebacks"
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     engine = commands.add_parser("engine", help="run the engine (audio, rooms, control socket)")
@@ -67,9 +81,13 @@ CTL_HELP = "status | join URL | pause | resume | volume 0-100 | mode live|road |
 
 
 async def _engine(args: argparse.Namespace, config: Config) -> int:
-    from device.engine import run_engine
+    from device.engine import EngineError, run_engine
 
-    await run_engine(config, join=args.join)
+    try:
+        await run_engine(config, join=args.join)
+    except EngineError as exc:
+        print(f"drivetime-unit: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

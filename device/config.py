@@ -1,8 +1,11 @@
 """The unit's configuration: one TOML file, typed, validated, defaults in one place.
 
 Every key has its default in the dataclasses below; a config file only names what differs.
-Unknown sections or keys, wrong types and out-of-range values are refused with the key's
-full name and, for a misspelling, a "did you mean" suggestion.
+Unknown sections or keys, wrong types, out-of-range values and keys that contradict each other
+(a start depth above its target, a backoff cap below its initial delay) are refused with the
+keys' full names and, for a misspelling, a "did you mean" suggestion. A config that loads is
+one the engine can run: everything the playout policies and the room client would refuse is
+refused here first, when the driver can still read the message.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ class NetworkConfig:
     connect_timeout_s: float = 5.0
     stall_timeout_s: float = 4.0  # no bytes for this long: reconnect
     backoff_initial_s: float = 0.25
-    backoff_max_s: float = 15.0
+    backoff_max_s: float = 4.0  # short: a road buffer drains while we wait
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ _RANGES = {
 
 
 def load_config(path: str | os.PathLike[str] | None) -> Config:
-    """Read a TOML config file; None or a missing default path means all defaults."""
+    """Read a TOML config file; None means all defaults. Every failure is a ConfigError."""
     if path is None:
         return Config()
     try:
@@ -97,6 +100,18 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a directory, not a file") from None
+    except PermissionError:
+        raise ConfigError(f"config file {path} cannot be read: permission denied") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+            f"on line {line})"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     return config_from_dict(data, source=str(path))
@@ -114,7 +129,39 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> Config:
             raise ConfigError(f"{source}: [{section_name}] must be a table of keys")
         section = getattr(config, section_name)
         config = replace(config, **{section_name: _section(section, section_name, values, source)})
+    _check_orders(config, data, source)
     return config
+
+
+# (smaller key, larger key): the first must not exceed the second. The playout policies refuse
+# a start depth above the target and the room client a backoff cap below its initial delay;
+# refusing them here names the keys, where the engine would only crash.
+_ORDERS = (
+    ("live.start_ms", "live.target_ms"),
+    ("road.start_ms", "road.target_ms"),
+    ("network.backoff_initial_s", "network.backoff_max_s"),
+)
+
+
+def _check_orders(config: Config, data: dict[str, Any], source: str) -> None:
+    for small_key, large_key in _ORDERS:
+        small, large = _value(config, small_key), _value(config, large_key)
+        if small > large:
+            raise ConfigError(
+                f"{source}: {small_key} ({_shown(small, small_key, data)}) must not exceed "
+                f"{large_key} ({_shown(large, large_key, data)})"
+            )
+
+
+def _value(config: Config, full: str) -> Any:
+    section, key = full.split(".")
+    return getattr(getattr(config, section), key)
+
+
+def _shown(value: float, full: str, data: dict[str, Any]) -> str:
+    """The value, marked as the default when the file does not name the key."""
+    section, key = full.split(".")
+    return f"{value:g}" if key in data.get(section, {}) else f"{value:g}, the default"
 
 
 def _section(section: Any, name: str, values: dict[str, Any], source: str) -> Any:

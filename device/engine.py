@@ -6,17 +6,22 @@ import asyncio
 import contextlib
 import logging
 import signal
+from pathlib import Path
 
 from device.audio.outputs import OutputError, open_output
 from device.audio.outputs.base import AudioOutput
 from device.audio.playout import LivePolicy, RoadPolicy
 from device.config import Config
 from device.core.player import Player
-from device.frontends.control_socket import ControlServer
+from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
 from device.sources.room_stream import RoomStreamConfig
 
 log = logging.getLogger("drivetime.engine")
 AUTO_OUTPUT = "auto"
+
+
+class EngineError(Exception):
+    """The engine cannot run as configured; the message is for the driver, not a developer."""
 
 
 def open_configured_output(spec: str, frames_per_block: int) -> AudioOutput:
@@ -55,17 +60,33 @@ def build_player(
 
 
 class Engine:
-    """The running engine: one output, one player, the control socket."""
+    """The running engine: one output, one player, the control socket.
+
+    Raises EngineError (construction: the output cannot be opened; ``start``: it cannot be
+    started, or the control socket cannot be created). ``close`` is safe after any of them.
+    """
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.output = open_configured_output(config.audio.output, config.audio.frames_per_block)
+        try:
+            self.output = open_configured_output(config.audio.output, config.audio.frames_per_block)
+        except OutputError as exc:
+            raise EngineError(f"audio.output {config.audio.output!r}: {exc}") from None
         self.player = build_player(config, self.output)
         self.server = ControlServer(self.player, config.engine.socket_path)
 
     async def start(self) -> None:
-        await self.player.start()
-        await self.server.start()
+        try:
+            await self.player.start()
+        except OutputError as exc:
+            raise EngineError(f"audio output {self.output.spec}: {exc}") from None
+        try:
+            await self.server.start()
+        except EngineAlreadyRunning as exc:
+            raise EngineError(str(exc)) from None
+        except OSError as exc:
+            path = self.config.engine.socket_path
+            raise EngineError(f"control socket {path}: {_os_reason(exc, path)}") from None
         log.info(
             "engine ready: output %s, control socket %s",
             self.output.spec,
@@ -73,23 +94,38 @@ class Engine:
         )
 
     async def close(self) -> None:
-        await self.server.close()
+        # A socket path that could not be created (its directory is a file) cannot be removed
+        # either; closing goes on to release the output.
+        with contextlib.suppress(OSError):
+            await self.server.close()
         await self.player.close()
         log.info("engine stopped")
 
 
 async def run_engine(config: Config, join: str | None = None) -> None:
-    """Run the engine until SIGINT or SIGTERM; ``join`` selects a room at start."""
+    """Run the engine until SIGINT or SIGTERM; ``join`` selects a room at start.
+
+    Raises EngineError when it cannot start or the room is refused (a URL the room client
+    cannot play); whatever happens, the control socket is gone when this returns.
+    """
     engine = Engine(config)
-    await engine.start()
-    if join:
-        await engine.player.join(join)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
     try:
+        await engine.start()
+        if join:
+            try:
+                await engine.player.join(join)
+            except ValueError as exc:
+                raise EngineError(f"--join: {exc}") from None
         await stop.wait()
     finally:
         await engine.close()
+
+
+def _os_reason(exc: OSError, path: Path) -> str:
+    reason = exc.strerror or str(exc)
+    return f"{reason} ({exc.filename})" if exc.filename and exc.filename != str(path) else reason

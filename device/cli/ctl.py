@@ -57,7 +57,7 @@ async def run_ctl(words: list[str], socket: str | None, config: Config) -> int:
         await client.connect()
         reply = await client.request(command)
         if not isinstance(command, Watch):
-            print(event_line(PlayerState(**reply.data)))
+            print(event_line(_reply_state(reply.data)))
             return 0
         async for event in client.events():
             print(event_line(event), flush=True)
@@ -70,3 +70,10 @@ async def run_ctl(words: list[str], socket: str | None, config: Config) -> int:
     finally:
         await client.close()
     return 0
+
+
+def _reply_state(data: dict[str, object]) -> PlayerState:
+    try:
+        return PlayerState(**data)
+    except (ProtocolError, TypeError) as exc:
+        raise EngineUnavailable(f"the engine sent an unexpected reply: {exc}") from None

@@ -62,9 +62,10 @@ class ControlServer:
         os.chmod(self._path, 0o600)
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        if self._server is None:
+            return  # never started (maybe another engine serves the path): leave it alone
+        self._server.close()
+        await self._server.wait_closed()
         for task in list(self._clients):
             task.cancel()
         with contextlib.suppress(FileNotFoundError):

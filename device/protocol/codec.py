@@ -14,6 +14,7 @@ BLE fragments.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from device.protocol.errors import ErrorCode, ProtocolError
@@ -59,9 +60,15 @@ def decode_message(data: bytes) -> Message:
     if len(data) > MAX_MESSAGE_BYTES:
         raise ProtocolError(ErrorCode.TOO_LARGE, f"message is {len(data)} bytes")
     try:
-        body = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        body = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProtocolError(ErrorCode.MALFORMED, f"not a JSON message: {exc}") from None
+    except RecursionError:
+        # Thousands of nested brackets fit in 4096 bytes; the parser recurses per level.
+        raise ProtocolError(ErrorCode.MALFORMED, "JSON nested too deeply") from None
+    if "\\ud" in text.lower():
+        _refuse_lone_surrogates(body)
     if not isinstance(body, dict):
         raise ProtocolError(ErrorCode.MALFORMED, "a message must be a JSON object")
     version = body.get("v")
@@ -84,6 +91,28 @@ def decode_message(data: bytes) -> Message:
             raise ProtocolError(ErrorCode.MALFORMED, "'err' must be an object")
         return _build({"err": Error}, "err", {**err, "re": body.get("re", 0)})
     raise ProtocolError(ErrorCode.MALFORMED, "message has none of c, e, ok, err")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ProtocolError(ErrorCode.MALFORMED, f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolError(ErrorCode.MALFORMED, f"number {text[:20]} is out of range")
+    return value
+
+
+def _refuse_lone_surrogates(body: Any) -> None:
+    """A \\ud800-style escape without its pair decodes to text that is not Unicode: it could
+    never be sent on (UTF-8 cannot encode it), so it is refused here rather than later."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProtocolError(ErrorCode.MALFORMED, "text with an unpaired surrogate escape") from None
+    except RecursionError:
+        raise ProtocolError(ErrorCode.MALFORMED, "JSON nested too deeply") from None
 
 
 def _build(kinds: dict[str, type[Message]], name: Any, args: dict[str, Any]) -> Message:

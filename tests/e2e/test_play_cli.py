@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import subprocess
 import sys
+
+import pytest
 
 from tests.audio.conftest import _make_opus, _opusdec_pcm
 
@@ -56,3 +60,38 @@ def test_bad_targets_and_outputs_are_refused_clearly(tmp_path):
     bad_output = _play(str(song), "--output", "speakers")
     assert bad_output.returncode == 2
     assert "unknown output 'speakers'" in bad_output.stderr
+
+
+def test_an_output_that_fails_while_playing_ends_play_with_its_reason(tmp_path):
+    # Needs the player to report a failed output (state "error" with a detail, then
+    # on_ended), as device/core/player.py does since output errors became player errors.
+    song = _make_opus(tmp_path, 3.0, 2, "A", "T", None, name="s.opus")
+    result = _play(str(song), "--output", "file:/dev/full", timeout=10)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "drivetime-unit play: audio output failed: [Errno 28] No space left on device"
+    )
+    assert "state: error" in result.stdout
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+def test_a_signal_stops_play_cleanly(tmp_path, signum):
+    # A room that accepts the connection and never answers: play waits in "connecting".
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        url = f"http://127.0.0.1:{server.getsockname()[1]}/jazz"
+        process = subprocess.Popen(
+            [*UNIT, "play", url, "--output", "null"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline().startswith("state: connecting")
+            process.send_signal(signum)
+            out, err = process.communicate(timeout=10)
+        finally:
+            process.kill()
+    assert process.returncode == 128 + signum
+    assert "Traceback" not in err, err

@@ -131,6 +131,16 @@ def test_out_of_sequence_fragment_drops_only_that_message():
         (b'{"v":1,"c":"pause","a":[]}', ErrorCode.MALFORMED),
         (b'{"v":1}', ErrorCode.MALFORMED),
         (b"{" + b" " * 5000 + b"}", ErrorCode.TOO_LARGE),
+        # Within 4096 bytes, but nested deeper than the JSON parser's recursion allows.
+        (b"[" * 2000 + b"]" * 2000, ErrorCode.MALFORMED),
+        (b"[" * 4096, ErrorCode.MALFORMED),
+        (b'{"v":1,"ok":{"a":' + b"[" * 1500 + b"]" * 1500 + b'},"re":1}', ErrorCode.MALFORMED),
+        # Valid JSON text that is not a value any peer could send on.
+        (b'{"v":1,"ok":{"x":NaN},"re":1}', ErrorCode.MALFORMED),
+        (b'{"v":1,"ok":{"x":-Infinity},"re":1}', ErrorCode.MALFORMED),
+        (b'{"v":1,"ok":{"x":1e999},"re":1}', ErrorCode.MALFORMED),
+        (b'{"v":1,"e":"now","a":{"title":"\\ud800"}}', ErrorCode.MALFORMED),
+        (b'{"v":1,"c":"join","id":1,"a":{"url":"http://h/\\udfff"}}', ErrorCode.MALFORMED),
     ],
 )
 def test_bad_input_gets_a_clear_error_code(payload, code):
@@ -151,3 +161,80 @@ def test_random_garbage_never_escapes_as_another_exception():
         blob = bytes(rng.randrange(256) for _ in range(rng.randint(0, 40)))
         with contextlib.suppress(ProtocolError):
             decode_message(blob)
+
+
+def test_a_paired_surrogate_escape_is_text_like_any_other():
+    message = decode_message(b'{"v":1,"e":"now","a":{"title":"\\ud83c\\udfb5 Tune"}}')
+    assert message == NowPlaying(title="\U0001f3b5 Tune")
+
+
+# Tokens a mutation inserts besides random bytes: the fuzzer reaches the parser's corners
+# (nesting, escapes, number forms, constants) instead of dying at the first bad byte.
+JSON_TOKENS = [
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b'"',
+    b",",
+    b":",
+    b"\\",
+    b"\\u",
+    b"\\ud800",
+    b"\\udc00",
+    b"\\u0000",
+    b"NaN",
+    b"Infinity",
+    b"1e999",
+    b"-0",
+    b"1.5",
+    b"null",
+    b"true",
+    b"[]",
+    b"{}",
+    b'"a":',
+    b"\xc3",
+    b"\xff",
+    b"\xf0\x9f\x8e\xb5",
+]
+
+
+def _mutate(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        where = rng.randint(0, len(out))
+        kind = rng.randrange(6)
+        if kind == 0 and out:
+            out[min(where, len(out) - 1)] ^= 1 << rng.randrange(8)
+        elif kind == 1:
+            out[where:where] = bytes([rng.randrange(256)])
+        elif kind == 2:
+            out[where:where] = rng.choice(JSON_TOKENS) * rng.choice((1, 1, 1, 50, 1500))
+        elif kind == 3:
+            del out[where : where + rng.randint(1, 8)]
+        elif kind == 4:
+            del out[where:]
+        else:  # repeat a slice: duplicated keys, doubled brackets
+            start = rng.randint(0, len(out))
+            out[where:where] = out[start : start + rng.randint(1, 12)]
+    return bytes(out)
+
+
+def test_mutated_messages_decode_to_a_valid_message_or_a_protocol_error():
+    """Thousands of flips, insertions, deletions and truncations of real wire bytes: the
+    decoder answers each with a message that can be sent on unchanged, or a ProtocolError."""
+    rng = random.Random(2024)
+    seeds = [encode_message(m) for m in SAMPLES]
+    decoded = refused = 0
+    for _ in range(8000):
+        blob = _mutate(rng.choice(seeds), rng)
+        try:
+            message = decode_message(blob)
+        except ProtocolError as exc:
+            assert exc.code in set(ErrorCode), blob
+            refused += 1
+            continue
+        assert decode_message(encode_message(message)) == message, blob
+        decoded += 1
+    # Both outcomes were exercised: the mutations are neither all fatal nor all harmless.
+    assert decoded > 100 and refused > 2000, (decoded, refused)
