@@ -5,6 +5,15 @@ framing used on byte streams (Unix socket) and on BLE GATT (fragments fitting a 
 No I/O and no third-party imports, so every remote can depend on it.
 """
 
+from device.protocol.catalog_messages import (
+    MAX_PAGE,
+    Browse,
+    Favorite,
+    PresetClear,
+    PresetPlay,
+    PresetSet,
+    Search,
+)
 from device.protocol.codec import decode_message, encode_message
 from device.protocol.errors import ErrorCode, ProtocolError
 from device.protocol.framing import (
@@ -15,8 +24,6 @@ from device.protocol.framing import (
     frame,
 )
 from device.protocol.messages import (
-    COMMANDS,
-    EVENTS,
     PROTOCOL_VERSION,
     Command,
     Error,
@@ -34,16 +41,20 @@ from device.protocol.messages import (
     Volume,
     Watch,
 )
+from device.protocol.registry import COMMANDS, EVENTS
 
 __all__ = [
     "COMMANDS",
     "EVENTS",
     "MAX_MESSAGE_BYTES",
+    "MAX_PAGE",
     "PROTOCOL_VERSION",
+    "Browse",
     "Command",
     "Error",
     "ErrorCode",
     "Event",
+    "Favorite",
     "FragmentReassembler",
     "Join",
     "Message",
@@ -52,8 +63,12 @@ __all__ = [
     "Ok",
     "Pause",
     "PlayerState",
+    "PresetClear",
+    "PresetPlay",
+    "PresetSet",
     "ProtocolError",
     "Resume",
+    "Search",
     "Stats",
     "Status",
     "StreamDeframer",

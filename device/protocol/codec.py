@@ -20,8 +20,6 @@ from typing import Any
 from device.protocol.errors import ErrorCode, ProtocolError
 from device.protocol.framing import MAX_MESSAGE_BYTES
 from device.protocol.messages import (
-    COMMANDS,
-    EVENTS,
     PROTOCOL_VERSION,
     Command,
     Error,
@@ -29,6 +27,7 @@ from device.protocol.messages import (
     Message,
     Ok,
 )
+from device.protocol.registry import COMMANDS, EVENTS
 
 
 def encode_message(message: Message) -> bytes:

@@ -210,8 +210,6 @@ class Stats(Event):
             _check_int(f.name, getattr(self, f.name), -1, 2**31 - 1)
 
 
-COMMANDS: dict[str, type[Command]] = {
-    c.name: c for c in (Status, Join, Pause, Resume, Volume, Mode, Watch)
-}
+PLAYER_COMMANDS: tuple[type[Command], ...] = (Status, Join, Pause, Resume, Volume, Mode, Watch)
 EVENTS: dict[str, type[Event]] = {e.name: e for e in (PlayerState, NowPlaying, Stats)}
 REPLIES: dict[str, type[Message]] = {r.name: r for r in (Ok, Error)}
