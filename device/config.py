@@ -66,6 +66,23 @@ class EngineConfig:
         return Path(self.socket) if self.socket else default_runtime_dir() / "engine.sock"
 
 
+def default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "drivetime"
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    path: str = ""  # SQLite file; "" = <state dir>/catalog.sqlite
+    sources: tuple[str, ...] = ()  # "icecast:<base-url>", "playlist:<path or url>"
+    refresh_s: float = 60.0  # directory and now-playing peeks, per round
+    resume: bool = True  # play the last room again at start
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.path) if self.path else default_state_dir() / "catalog.sqlite"
+
+
 @dataclass(frozen=True)
 class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
@@ -73,6 +90,7 @@ class Config:
     road: RoadConfig = field(default_factory=RoadConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    catalog: CatalogConfig = field(default_factory=CatalogConfig)
 
 
 _CHOICES = {"audio.mode": ("live", "road")}
@@ -88,6 +106,7 @@ _RANGES = {
     "network.stall_timeout_s": (0.1, 120),
     "network.backoff_initial_s": (0.01, 60),
     "network.backoff_max_s": (0.1, 3_600),
+    "catalog.refresh_s": (5.0, 86_400),
 }
 
 
@@ -176,6 +195,10 @@ def _section(section: Any, name: str, values: dict[str, Any], source: str) -> An
 
 
 def _checked(full: str, value: Any, expected: type, source: str) -> Any:
+    if expected is tuple:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{source}: {full} must be a list of strings, got {value!r}")
+        return tuple(value)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):

@@ -11,9 +11,12 @@ from pathlib import Path
 from device.audio.outputs import OutputError, open_output
 from device.audio.outputs.base import AudioOutput
 from device.audio.playout import LivePolicy, RoadPolicy
+from device.catalog import Catalog, CatalogError
 from device.config import Config
+from device.core.catalog_service import CatalogService, CatalogSettings
 from device.core.player import Player
 from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
+from device.sources.directory import parse_directory_spec
 from device.sources.room_stream import RoomStreamConfig
 
 log = logging.getLogger("drivetime.engine")
@@ -59,6 +62,28 @@ def build_player(
     )
 
 
+def open_catalog_service(config: Config, player: Player) -> CatalogService | None:
+    """The catalog, or None when it cannot be opened: the car still plays without it."""
+    for spec in config.catalog.sources:
+        try:
+            parse_directory_spec(spec)
+        except ValueError as exc:
+            raise EngineError(f"catalog.sources: {exc}") from None
+    path = config.catalog.db_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        catalog = Catalog(path)
+    except (OSError, CatalogError) as exc:
+        log.error("catalog %s cannot be opened (%s): playing without search and presets", path, exc)
+        return None
+    settings = CatalogSettings(
+        sources=config.catalog.sources,
+        refresh_s=config.catalog.refresh_s,
+        resume=config.catalog.resume,
+    )
+    return CatalogService(catalog, player, settings)
+
+
 class Engine:
     """The running engine: one output, one player, the control socket.
 
@@ -73,7 +98,8 @@ class Engine:
         except OutputError as exc:
             raise EngineError(f"audio.output {config.audio.output!r}: {exc}") from None
         self.player = build_player(config, self.output)
-        self.server = ControlServer(self.player, config.engine.socket_path)
+        self.catalog = open_catalog_service(config, self.player)
+        self.server = ControlServer(self.player, config.engine.socket_path, self.catalog)
 
     async def start(self) -> None:
         try:
@@ -92,12 +118,20 @@ class Engine:
             self.output.spec,
             self.config.engine.socket_path,
         )
+        if self.catalog is not None:
+            await self.catalog.start()
+
+    async def resume(self) -> bool:
+        """Play the last room again (fast boot-to-audio: before any UI has drawn)."""
+        return self.catalog is not None and await self.catalog.resume()
 
     async def close(self) -> None:
         # A socket path that could not be created (its directory is a file) cannot be removed
         # either; closing goes on to release the output.
         with contextlib.suppress(OSError):
             await self.server.close()
+        if self.catalog is not None:
+            await self.catalog.close()
         await self.player.close()
         log.info("engine stopped")
 
@@ -116,6 +150,8 @@ async def run_engine(config: Config, join: str | None = None) -> None:
             loop.add_signal_handler(signum, stop.set)
     try:
         await engine.start()
+        if not join:
+            await engine.resume()
         if join:
             try:
                 await engine.player.join(join)

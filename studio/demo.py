@@ -24,7 +24,12 @@ def run_unit(room_url: str, seconds: float | None) -> int:
     with tempfile.TemporaryDirectory(prefix="drivetime-demo-") as workdir:
         socket = Path(workdir) / "engine.sock"
         config = Path(workdir) / "unit.toml"
-        config.write_text(f'[audio]\noutput = "auto"\n\n[engine]\nsocket = "{socket}"\n')
+        base_url = room_url.rsplit("/", 1)[0]
+        config.write_text(
+            f'[audio]\noutput = "auto"\n\n[engine]\nsocket = "{socket}"\n\n'
+            f'[catalog]\npath = "{workdir}/catalog.sqlite"\nsources = ["icecast:{base_url}"]\n'
+            "refresh_s = 10.0\n"
+        )
         base = [*UNIT, "--config", str(config)]
         engine = subprocess.Popen([*base, "engine", "--join", room_url])
         watcher = None

@@ -34,7 +34,7 @@ from device.sources.room_stream import (
 
 log = logging.getLogger(__name__)
 STATS_LIMIT = 2**31 - 1  # what the protocol carries; a lying source must not overflow it
-TICK_S = 0.05  # how often buffering → playing is noticed; well under a glance
+TICK_S = 0.1  # how often buffering → playing is noticed; well under a glance
 MODES = ("live", "road")
 
 

@@ -7,13 +7,17 @@ so a command means the same thing whoever sends it.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
+from device.core.catalog_service import CatalogService
 from device.core.listener import PlayerSnapshot, PlayoutStats
 from device.core.player import Player
 from device.protocol import (
+    Browse,
     Command,
     Error,
     ErrorCode,
+    Favorite,
     Join,
     Message,
     Mode,
@@ -21,12 +25,18 @@ from device.protocol import (
     Ok,
     Pause,
     PlayerState,
+    PresetClear,
+    PresetPlay,
+    PresetSet,
     Resume,
+    Search,
     Stats,
     Status,
     Volume,
     Watch,
 )
+
+CATALOG_COMMANDS = (Search, Browse, Favorite, PresetSet, PresetClear, PresetPlay)
 
 
 def state_event(snapshot: PlayerSnapshot) -> PlayerState:
@@ -47,10 +57,18 @@ def stats_event(stats: PlayoutStats) -> Stats:
     return Stats(**asdict(stats))
 
 
-async def execute(player: Player, command: Command) -> Message:
+async def execute(
+    player: Player, command: Command, catalog: CatalogService | None = None
+) -> Message:
     """Run one command and return its reply (Ok or Error); never raises for bad requests."""
     try:
-        if isinstance(command, Status | Watch):
+        if isinstance(command, CATALOG_COMMANDS):
+            if catalog is None:
+                return Error(re=command.id, code=ErrorCode.REFUSED, msg="no catalog configured")
+            data = await _catalog_command(catalog, command)
+            if data is not None:
+                return Ok(re=command.id, data=data)
+        elif isinstance(command, Status | Watch):
             pass
         elif isinstance(command, Join):
             await player.join(command.url)
@@ -67,3 +85,20 @@ async def execute(player: Player, command: Command) -> Message:
     except (RuntimeError, ValueError) as exc:
         return Error(re=command.id, code=ErrorCode.REFUSED, msg=str(exc)[:256])
     return Ok(re=command.id, data=state_event(player.snapshot()).args())
+
+
+async def _catalog_command(catalog: CatalogService, command: Command) -> dict[str, Any] | None:
+    """Run a catalog command; its result data, or None when the reply is the player state."""
+    if isinstance(command, Search):
+        return await catalog.search(command.q, command.offset, command.limit)
+    if isinstance(command, Browse):
+        return await catalog.browse(command.what, command.offset, command.limit)
+    if isinstance(command, Favorite):
+        await catalog.favorite(command.url, command.on)
+    elif isinstance(command, PresetSet):
+        await catalog.set_preset(command.slot, command.kind, command.target, command.label)
+    elif isinstance(command, PresetClear):
+        await catalog.clear_preset(command.slot)
+    elif isinstance(command, PresetPlay):
+        await catalog.play_preset(command.slot)
+    return None

@@ -15,6 +15,7 @@ import logging
 import os
 from pathlib import Path
 
+from device.core.catalog_service import CatalogService
 from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.player import Player
 from device.frontends.commands import execute, now_playing_event, state_event, stats_event
@@ -42,8 +43,9 @@ class EngineAlreadyRunning(RuntimeError):
 
 
 class ControlServer:
-    def __init__(self, player: Player, path: Path) -> None:
+    def __init__(self, player: Player, path: Path, catalog: CatalogService | None = None) -> None:
         self._player = player
+        self._catalog = catalog
         self._path = path
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
@@ -115,7 +117,7 @@ class ControlServer:
         if not isinstance(message, Command):
             return Error(re=0, code=ErrorCode.UNKNOWN, msg="the engine accepts commands only")
         try:
-            return await execute(self._player, message)
+            return await execute(self._player, message, self._catalog)
         except Exception as exc:  # the engine keeps playing whatever one command did
             log.exception("command %s failed", message.name)
             return Error(re=message.id, code=ErrorCode.INTERNAL, msg=str(exc)[:256])

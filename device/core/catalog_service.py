@@ -1,0 +1,221 @@
+"""The catalog at work: keeps the room directory fresh, remembers what played, answers
+search/browse/favorite/preset commands and restores the last room at start.
+
+It reads directories (``device.sources.directory``) and writes the SQLite catalog
+(``device.catalog``); SQLite work runs in a worker thread so the event loop (and with it the
+control socket) never waits on the SD card. It listens to the player for what is audible, so
+the song history also covers the room being played.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from device.catalog import Catalog, ResumeState, RoomRecord
+from device.core.catalog_items import (
+    fit,
+    page_data,
+    played_item,
+    preset_item,
+    room_item,
+    tag_item,
+    track_item,
+)
+from device.core.listener import PlayerListener, PlayerSnapshot
+from device.core.player import Player
+from device.sources.directory import (
+    DirectoryEntry,
+    DirectoryError,
+    PeekError,
+    fetch_directory,
+    peek_many,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CatalogSettings:
+    sources: tuple[str, ...] = ()  # directory specs: "icecast:<base-url>", "playlist:<path>"
+    refresh_s: float = 60.0  # directory and now-playing peeks, per round
+    peek_concurrency: int = 4
+    resume: bool = True
+
+
+class CatalogService(PlayerListener):
+    def __init__(
+        self, catalog: Catalog, player: Player, settings: CatalogSettings, clock=time.time
+    ) -> None:
+        self._catalog = catalog
+        self._player = player
+        self._settings = settings
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+        self._last_saved: ResumeState | None = None
+        self.refreshed = asyncio.Event()  # set after every finished refresh round
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._player.add_listener(self)
+        self._task = asyncio.create_task(self._refresh_forever(), name="catalog refresh")
+
+    async def close(self) -> None:
+        self._player.remove_listener(self)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await asyncio.to_thread(self._catalog.close)
+
+    async def resume(self) -> bool:
+        """Play again what played last (before any UI is up); True if something was joined."""
+        if not self._settings.resume:
+            return False
+        state = await asyncio.to_thread(self._catalog.load_resume)
+        if state is None or state.source_kind != "room":
+            return False
+        self._player.set_volume(state.volume)
+        self._player.set_mode(state.mode)
+        try:
+            await self._player.join(state.target)
+        except ValueError as exc:
+            log.warning("cannot resume %s: %s", state.target, exc)
+            return False
+        return True
+
+    # --- commands (event loop) ------------------------------------------------------------
+
+    async def search(self, query: str, offset: int, limit: int) -> dict[str, Any]:
+        results = await self._db(
+            self._catalog.search, query, now=self._clock(), limit=limit, offset=offset
+        )
+        return fit(
+            {
+                "live": page_data(results.live_rooms, lambda h: room_item(h.room, h)),
+                "recent": page_data(results.recent_rooms, lambda h: room_item(h.room, h)),
+                "tracks": page_data(results.tracks, track_item),
+            }
+        )
+
+    async def browse(self, what: str, offset: int, limit: int) -> dict[str, Any]:
+        if what == "presets":
+            presets = await self._db(self._catalog.presets)
+            items = [preset_item(p) for p in presets if p is not None]
+            return {"total": len(items), "offset": 0, "items": items}
+        readers = {
+            "live": (self._catalog.live_rooms, room_item),
+            "tags": (self._catalog.top_hashtags, tag_item),
+            "genres": (self._catalog.top_genres, tag_item),
+            "favorites": (self._catalog.favorites, room_item),
+            "recent": (self._catalog.recently_played, played_item),
+        }
+        read, to_item = readers[what]
+        page = await self._db(read, limit, offset)
+        return fit(page_data(page, to_item))
+
+    async def favorite(self, url: str, on: bool) -> None:
+        await self._db(self._catalog.set_favorite, url, on, self._clock())
+
+    async def set_preset(self, slot: int, kind: str, target: str, label: str) -> None:
+        await self._db(self._catalog.set_preset, slot, kind, target, label or target)
+
+    async def clear_preset(self, slot: int) -> None:
+        await self._db(self._catalog.clear_preset, slot)
+
+    async def play_preset(self, slot: int) -> None:
+        presets = await self._db(self._catalog.presets)
+        preset = presets[slot - 1]
+        if preset is None:
+            raise RuntimeError(f"preset {slot} is empty")
+        if preset.kind != "room":
+            raise RuntimeError(f"preset {slot} holds an {preset.kind}; local music comes later")
+        await self._player.join(preset.target)
+
+    # --- player listener (event loop) -----------------------------------------------------
+
+    def on_now_playing(self, artist: str, title: str, album: str) -> None:
+        room = self._player.snapshot().room
+        if room.startswith(("http://", "https://")) and (artist or title):
+            self._background(
+                self._catalog.record_song, room, artist, title, album, self._clock(), "inband"
+            )
+
+    def on_state(self, snapshot: PlayerSnapshot) -> None:
+        if not snapshot.room.startswith(("http://", "https://")):
+            return
+        state = ResumeState("room", snapshot.room, 0.0, snapshot.mode, snapshot.volume)
+        if state != self._last_saved:
+            if self._last_saved is None or self._last_saved.target != state.target:
+                self._background(self._catalog.note_played, snapshot.room, self._clock())
+            self._last_saved = state
+            self._background(self._catalog.save_resume, state)
+
+    # --- refresh --------------------------------------------------------------------------
+
+    async def refresh_once(self) -> None:
+        now = self._clock()
+        for spec in self._settings.sources:
+            try:
+                listing = await fetch_directory(spec)
+            except DirectoryError as exc:
+                log.warning("directory %s: %s", spec, exc)
+                continue
+            for problem in listing.problems:
+                log.info("directory %s: %s", spec, problem)
+            records = [_record(entry) for entry in listing.entries]
+            await self._db(self._catalog.update_rooms, listing.source, records, now)
+        live = await self._db(self._catalog.live_rooms, 500, 0)
+        urls = [room.url for room in live.items]
+        peeks = await peek_many(urls, concurrency=self._settings.peek_concurrency)
+        for url, peek in peeks.items():
+            if isinstance(peek, PeekError) or not (peek.artist or peek.title):
+                continue
+            await self._db(
+                self._catalog.record_song,
+                url,
+                peek.artist,
+                peek.title,
+                peek.album,
+                self._clock(),
+                "peek",
+            )
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            try:
+                await self.refresh_once()
+            except Exception:  # a bad round must not end refreshing for the whole drive
+                log.exception("catalog refresh failed")
+            self.refreshed.set()
+            await asyncio.sleep(self._settings.refresh_s)
+
+    async def _db(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    def _background(self, function: Any, *args: Any) -> None:
+        task = asyncio.ensure_future(self._db(function, *args))
+        task.add_done_callback(_log_failure)
+
+
+def _record(entry: DirectoryEntry) -> RoomRecord:
+    return RoomRecord(
+        url=entry.url,
+        name=entry.name,
+        description=entry.description,
+        genres=entry.genres,
+        listeners=entry.listeners,
+        bitrate_kbps=entry.bitrate_kbps,
+        public=entry.public,
+        source=entry.source,
+    )
+
+
+def _log_failure(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("catalog write failed", exc_info=task.exception())
