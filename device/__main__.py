@@ -77,7 +77,11 @@ def _percent(text: str) -> int:
     return int(text)
 
 
-CTL_HELP = "status | join URL | pause | resume | volume 0-100 | mode live|road | watch"
+CTL_HELP = (
+    "status | join URL | pause | resume | volume 0-100 | mode live|road | watch | "
+    "search QUERY | rooms | browse live|tags|genres|favorites|recent|presets | "
+    "favorite URL [on|off] | preset set N [KIND] TARGET | preset play N | preset clear N"
+)
 
 
 async def _engine(args: argparse.Namespace, config: Config) -> int:

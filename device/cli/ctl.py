@@ -5,17 +5,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from device.cli.lines import event_line
+from device.cli.lines import event_line, listing_lines
 from device.config import Config
 from device.control_client import CommandFailed, ControlClient, EngineUnavailable
 from device.protocol import (
+    Browse,
     Command,
+    Favorite,
     Join,
     Mode,
     Pause,
     PlayerState,
+    PresetClear,
+    PresetPlay,
+    PresetSet,
     ProtocolError,
     Resume,
+    Search,
     Status,
     Volume,
     Watch,
@@ -41,9 +47,41 @@ def parse_command(words: list[str]) -> Command:
             return Volume(percent=int(rest[0]))
         if name == "mode" and len(rest) == 1:
             return Mode(mode=rest[0])
+        catalog = _catalog_command(name, rest)
+        if catalog is not None:
+            return catalog
     except ProtocolError as exc:
         raise UsageError(exc.message) from None
     raise UsageError(f"unknown or incomplete command: {' '.join(words)}")
+
+
+def _catalog_command(name: str, rest: list[str]) -> Command | None:
+    if name == "search" and rest:
+        return Search(q=" ".join(rest))
+    if name in ("rooms", "browse") and len(rest) <= 1:
+        return Browse(what=rest[0] if rest else "live")
+    if name == "favorite" and len(rest) in (1, 2):
+        if rest[1:] not in ([], ["on"], ["off"]):
+            raise UsageError("favorite URL [on|off]")
+        return Favorite(url=rest[0], on=rest[1:] != ["off"])
+    if name == "preset" and rest:
+        op, args = rest[0], rest[1:]
+        slot = _slot(args[0]) if args else 0
+        if op == "set" and len(args) in (2, 3):
+            kind, target = ("room", args[1]) if len(args) == 2 else (args[1], args[2])
+            return PresetSet(slot=slot, kind=kind, target=target)
+        if op == "play" and len(args) == 1:
+            return PresetPlay(slot=slot)
+        if op == "clear" and len(args) == 1:
+            return PresetClear(slot=slot)
+        raise UsageError("preset set N [KIND] TARGET | preset play N | preset clear N")
+    return None
+
+
+def _slot(text: str) -> int:
+    if not text.isdigit():
+        raise UsageError(f"preset slot must be 1-4, got {text!r}")
+    return int(text)
 
 
 async def run_ctl(words: list[str], socket: str | None, config: Config) -> int:
@@ -56,6 +94,9 @@ async def run_ctl(words: list[str], socket: str | None, config: Config) -> int:
     try:
         await client.connect()
         reply = await client.request(command)
+        if isinstance(command, Search | Browse):
+            print(listing_lines(reply.data))
+            return 0
         if not isinstance(command, Watch):
             print(event_line(_reply_state(reply.data)))
             return 0

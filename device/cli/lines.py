@@ -26,3 +26,33 @@ def event_line(event: Event) -> str:
             f"missed {event.missed_ms} ms  gap {event.gap_ms} ms{lag}"
         )
     return repr(event)
+
+
+def listing_lines(data: dict) -> str:
+    """A search or browse reply as lines: one group heading per page, one line per item."""
+    pages = {"": data} if "items" in data else data
+    lines = []
+    for group, page in pages.items():
+        if not isinstance(page, dict) or "items" not in page:
+            continue
+        if group:
+            lines.append(f"{group} ({page['total']}):")
+        lines += ["  " + _item_line(item) for item in page["items"]]
+        shown = page["offset"] + len(page["items"])
+        if shown < page["total"]:
+            lines.append(f"  … {page['total'] - shown} more")
+    return "\n".join(lines) if lines else "(nothing)"
+
+
+def _item_line(item: dict) -> str:
+    if "u" in item:  # a room
+        song = f"  ♪ {item.get('a', '')} — {item.get('t', '')}" if "t" in item else ""
+        star = "★ " if item.get("f") else ""
+        return f"{star}{item['n']}  [{item.get('g', '')}]  {item['u']}{song}"
+    if "p" in item:  # a local track
+        return f"{item['a']} — {item['t']} ({item['b']})  {item['p']}"
+    if "s" in item:  # a preset
+        return f"preset {item['s']}: {item['k']} {item['n']}"
+    if "c" in item:  # a hashtag or genre
+        return f"{item['n']}  ({item['c']} live)"
+    return f"{item.get('k', '')} {item.get('n', '')}  {item.get('t', '')}"

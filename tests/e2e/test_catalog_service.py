@@ -90,3 +90,38 @@ def test_presets_favorites_and_resume_survive_a_restart(tmp_path, icecast, room_
     assert [item["u"] for item in favorites["items"]] == [room.mount_url]
     status = asyncio.run(next_drive())
     assert status["room"] == room.mount_url
+
+
+def test_ctl_searches_and_sets_presets_from_the_terminal(tmp_path, icecast, room_source):
+    import subprocess
+    import sys
+
+    jazz = room_source(DEMO_ROOMS[0], song_s=30.0)
+
+    async def scenario():
+        engine, _, client = await _engine_with_catalog(tmp_path, icecast)
+        path = str(engine.config.engine.socket_path)
+        ctl = [sys.executable, "-m", "device", "ctl", "--socket", path]
+        try:
+            runs = []
+            for words in (
+                ["search", "#jazz"],
+                ["preset", "set", "1", jazz.mount_url],
+                ["browse", "presets"],
+                ["preset", "play", "9"],
+            ):
+                process = await asyncio.create_subprocess_exec(
+                    *ctl, *words, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+                )
+                out, err = await process.communicate()
+                runs.append((process.returncode, out.decode(), err.decode()))
+            return runs
+        finally:
+            await client.close()
+            await engine.close()
+
+    search, preset_set, presets, bad_slot = asyncio.run(scenario())
+    assert search[0] == 0 and f"Late Jazz with Mara  [Jazz]  {jazz.mount_url}" in search[1]
+    assert preset_set[0] == 0
+    assert presets[1].strip() == f"preset 1: room {jazz.mount_url}"
+    assert bad_slot[0] == 2 and "slot must be 1..4, got 9" in bad_slot[2]
