@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 MAX_FRAME_SAMPLES = 5760  # 120 ms, the longest Opus packet
 PLC_STEP_SAMPLES = 120  # libopus conceals in multiples of 2.5 ms
 QUIET_PEAK = 104  # about -50 dBFS in s16: a frame this quiet can be stretched unheard
+# Enum members as module constants: a class attribute lookup per frame is not free.
+_PACKET = PullKind.PACKET
+_CONCEAL = PullKind.CONCEAL
 
 
 class PacketFeed(Protocol):
@@ -81,14 +84,15 @@ class Renderer:
             return size // self._bytes_per_frame
         written = 0
         while written < size:
-            if self._pending_start == self._pending_end and not self._render_next_safely():
-                block[written:] = self._zeros(size - written)
-                return written // self._bytes_per_frame
-            take = min(size - written, self._pending_end - self._pending_start)
-            block[written : written + take] = self._frame_view[
-                self._pending_start : self._pending_start + take
-            ]
-            self._pending_start += take
+            start, end = self._pending_start, self._pending_end
+            if start == end:
+                if not self._render_next_safely():
+                    block[written:] = self._zeros(size - written)
+                    return written // self._bytes_per_frame
+                start, end = self._pending_start, self._pending_end
+            take = min(size - written, end - start)
+            block[written : written + take] = self._frame_view[start : start + take]
+            self._pending_start = start + take
             written += take
         return size // self._bytes_per_frame
 
@@ -134,32 +138,40 @@ class Renderer:
             return False
         if item.new_stream is not None:
             self._start_stream(item.new_stream)
-        if item.kind is not PullKind.PACKET and self._heard_audio:
-            self.gap_frames += item.samples
-        if item.kind is PullKind.SILENCE or self._decoder is None:
-            frames = min(item.samples, MAX_FRAME_SAMPLES)
-            self._frame_view[: frames * self._bytes_per_frame] = self._zeros(
-                frames * self._bytes_per_frame
-            )
-            self._set_pending(0, frames)
-            return True
-        if item.kind is PullKind.CONCEAL:
-            self._set_pending(0, self._conceal(item.samples))
-            return True
+        decoder = self._decoder
+        if item.kind is not _PACKET or decoder is None:
+            return self._render_without_packet(item)
         packet = item.packet
         assert packet is not None
         self._heard_audio = True
         try:
-            frames = self._decoder.decode_into(packet.data, self._frame_view)
+            frames = decoder.decode_into(packet.data, self._frame_view)
         except OpusDecodeError:
             self.decode_errors += 1
             frames = self._conceal(packet.samples)
-        start = min(packet.trim_start, frames)
-        end = max(start, frames - packet.trim_end)
+        start, end = 0, frames
+        if packet.trim_start or packet.trim_end:  # pre-skip, end trimming: rare
+            start = min(packet.trim_start, frames)
+            end = max(start, frames - packet.trim_end)
         self._set_pending(start, end)
         self._on_packet_played(packet)
         if self._feed.wants_growth() and self._is_quiet(start, end):
             self._stretch_next = frames
+        return True
+
+    def _render_without_packet(self, item: PlayoutItem) -> bool:
+        """Concealment, silence, or a packet that came before its stream's headers (nothing
+        can decode it: silence)."""
+        if item.kind is not _PACKET and self._heard_audio:
+            self.gap_frames += item.samples
+        if item.kind is _CONCEAL and self._decoder is not None:
+            self._set_pending(0, self._conceal(item.samples))
+            return True
+        frames = min(item.samples, MAX_FRAME_SAMPLES)
+        self._frame_view[: frames * self._bytes_per_frame] = self._zeros(
+            frames * self._bytes_per_frame
+        )
+        self._set_pending(0, frames)
         return True
 
     def _start_stream(self, info: StreamInfo) -> None:

@@ -94,7 +94,9 @@ class RoomStreamConfig:
     backoff_initial_s: float = 0.25
     backoff_max_s: float = 15.0
     backoff_jitter: float = 0.5  # fraction of each delay that is randomised away
-    read_chunk: int = 16_384  # bytes per read at most; reads return as soon as any arrive
+    # Bytes per read at most, for bodies read rather than handed over as they arrive
+    # (chunked or sized ones; Icecast's plain bodies come as the socket delivers them).
+    read_chunk: int = 16_384
     healthy_after_s: float = 10.0  # a connection that streamed this long resets the backoff
 
     def __post_init__(self) -> None:
@@ -129,8 +131,35 @@ class _Failure(Exception):
 class _Connection:
     number: int
     started_at: float
-    last_data_at: float = 0.0
+    last_data_at: float = 0.0  # when body bytes last arrived (the stream's start before any)
     bytes_received: int = 0
+
+
+class _StallWatchdog:
+    """Expires ``deadline`` once a connection has had no data for ``stall_s``.
+
+    Lazy on purpose: one timer per ``stall_s`` checks ``last_data_at`` and re-arms itself for
+    when the connection would be stale, instead of a timer armed and cancelled per read (a
+    live room delivers 50 reads a second; the stall timeout is seconds).
+    """
+
+    def __init__(self, connection: _Connection, stall_s: float, deadline: asyncio.Timeout) -> None:
+        self._connection = connection
+        self._stall_s = stall_s
+        self._deadline = deadline
+        self._loop = asyncio.get_running_loop()
+        self._handle = self._loop.call_at(connection.last_data_at + stall_s, self._check)
+
+    def _check(self) -> None:
+        now = self._loop.time()
+        stale_at = self._connection.last_data_at + self._stall_s
+        if now >= stale_at:
+            self._deadline.reschedule(now)  # cancels the pump; the timeout raises TimeoutError
+        else:
+            self._handle = self._loop.call_at(stale_at, self._check)
+
+    def cancel(self) -> None:
+        self._handle.cancel()
 
 
 class RoomStream:
@@ -184,7 +213,7 @@ class RoomStream:
         try:
             self._accept(response)
             loop = asyncio.get_running_loop()
-            connection.started_at = loop.time()
+            connection.started_at = connection.last_data_at = loop.time()
             self.stats.connections = connection.number
             self._on_connected(connection.number)
             self._set_state(RoomStreamState.STREAMING, None)
@@ -228,24 +257,30 @@ class RoomStream:
         }
 
     async def _pump(self, response: HttpResponse, connection: _Connection) -> None:
+        """Hand the body to on_data until the connection ends or stalls (_Failure says which)."""
         loop = asyncio.get_running_loop()
         stall_s = self.config.stall_timeout_s
-        while True:
-            try:
-                async with asyncio.timeout(stall_s):
-                    data = await response.body.read(self.config.read_chunk)
-            except TimeoutError:
-                raise _Failure(RoomProblem.STALLED, f"no data for {stall_s:g} s") from None
-            except OSError as exc:
-                raise _Failure(RoomProblem.DISCONNECTED, _describe_os_error(exc)) from None
-            except HttpProtocolError as exc:
-                raise _Failure(RoomProblem.SERVER_ERROR, str(exc)) from None
-            if not data:
-                raise _Failure(RoomProblem.DISCONNECTED, "server closed the stream")
+
+        def deliver(data: bytes) -> None:
             connection.last_data_at = loop.time()
             connection.bytes_received += len(data)
             self.stats.bytes_received += len(data)
             self._on_data(data)
+
+        try:
+            async with asyncio.timeout(None) as deadline:
+                watchdog = _StallWatchdog(connection, stall_s, deadline)
+                try:
+                    await response.deliver_body(deliver)
+                finally:
+                    watchdog.cancel()
+        except TimeoutError:
+            raise _Failure(RoomProblem.STALLED, f"no data for {stall_s:g} s") from None
+        except OSError as exc:
+            raise _Failure(RoomProblem.DISCONNECTED, _describe_os_error(exc)) from None
+        except HttpProtocolError as exc:
+            raise _Failure(RoomProblem.SERVER_ERROR, str(exc)) from None
+        raise _Failure(RoomProblem.DISCONNECTED, "server closed the stream")
 
     def _was_healthy(self, connection: _Connection) -> bool:
         streamed_s = connection.last_data_at - connection.started_at

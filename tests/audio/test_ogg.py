@@ -217,3 +217,46 @@ def test_continued_page_whose_start_was_never_seen_is_skipped_to_the_next_packet
 def test_page_of_another_stream_is_refused() -> None:
     with pytest.raises(ValueError, match="stream 8"):
         OggPacketAssembler(7).push(_page(b"x", serial=8))
+
+
+def test_pages_handed_over_one_per_feed_are_parsed_from_any_buffer_type() -> None:
+    # The network delivers one whole page per read; bytes, bytearray and memoryview all work.
+    pages = [_page(bytes([i]) * (50 + i), sequence=i, granule=i * 960) for i in range(6)]
+    reader = OggPageReader()
+    got = []
+    for index, page in enumerate(pages):
+        raw = bytes(page)
+        got += reader.feed((bytes, bytearray, memoryview)[index % 3](raw))
+        assert reader.pending_bytes == 0
+    assert got == pages
+    assert reader.pages_read == 6 and reader.skipped_bytes == 0
+
+
+@pytest.mark.parametrize(
+    ("offset", "value", "message"),
+    [(4, 1, "structure version 1"), (5, 0x08, "unknown header_type flags 0x08")],
+)
+def test_a_page_whose_header_is_invalid_is_refused_even_with_a_valid_crc(
+    offset: int, value: int, message: str
+) -> None:
+    raw = bytearray(bytes(_page(b"payload")))
+    raw[offset] = value
+    raw[22:26] = bytes(4)
+    raw[22:26] = ogg_crc32(raw).to_bytes(4, "little")  # a CRC that matches the bad header
+    with pytest.raises(OggError, match=message):
+        OggPage.from_bytes(raw)
+    good = _page(b"next", sequence=1)
+    reader = OggPageReader()
+    assert reader.feed(bytes(raw) + bytes(good)) == [good]
+    assert reader.crc_errors == 1 and reader.skipped_bytes == len(raw)
+
+
+def test_pages_of_whole_packets_and_pages_ending_mid_packet_assemble_alike() -> None:
+    # One page with three whole packets (one over 255 bytes), then a packet split over two.
+    three = [b"a" * 10, b"b" * 300, b"c" * 254]
+    split = os.urandom(400)
+    first = OggPage(0, 960, 7, 0, b"".join(lacing_values(len(p)) for p in three), b"".join(three))
+    head = OggPage(0, GRANULE_NONE, 7, 1, b"\xff", split[:255])
+    tail = OggPage(FLAG_CONTINUED, 1920, 7, 2, lacing_values(145), split[255:])
+    assembler = OggPacketAssembler(7)
+    assert [assembler.push(page) for page in (first, head, tail)] == [three, [], [split]]

@@ -55,6 +55,21 @@ def test_packet_duration_comes_from_the_toc(packet: bytes, samples: int) -> None
     assert opus_packet_samples(packet) == samples
 
 
+def test_every_toc_byte_gives_the_duration_rfc_6716_defines() -> None:
+    # Table 2 of RFC 6716 by configuration number; frames per packet by code (section 3.2).
+    frame_ms = [10, 20, 40, 60] * 3 + [10, 20] * 2 + [2.5, 5, 10, 20] * 4
+    for toc in range(256):
+        frame_samples = round(frame_ms[toc >> 3] * 48)
+        for count_byte in (1, 2, 3, 6, 48):
+            frames = {0: 1, 1: 2, 2: 2, 3: count_byte & 0x3F}[toc & 3]
+            packet = bytes([toc, count_byte])
+            if frames * frame_samples > 5760:
+                with pytest.raises(OpusPacketError):
+                    opus_packet_samples(packet)
+            else:
+                assert opus_packet_samples(packet) == frames * frame_samples, (toc, count_byte)
+
+
 @pytest.mark.parametrize(
     "packet",
     [
@@ -152,6 +167,20 @@ def test_truncated_stream_ends_with_what_arrived(make_opus, opusdec_pcm, decode_
     assert decoded.pcm == reference[: len(decoded.pcm)]
     assert link.ended.final_granule == link.packets[-1].granule_end
     assert decoded.reader.skipped_bytes > 0  # the partial last page
+
+
+def test_room_pages_fed_one_per_read_keep_granules_and_trims(make_opus) -> None:
+    # Like the network delivers a room: each feed is exactly one page.
+    data = make_opus(seconds=2, extra_args=["--max-delay", "20"]).read_bytes()
+    whole = _audio_packets(_feed_all(OpusStreamReader(), data))
+    reader = OpusStreamReader()
+    events = []
+    for page in _pages(data):
+        events += reader.feed(bytes(page))
+    events += reader.feed_eof()
+    assert _audio_packets(events) == whole
+    assert whole[0].trim_start == 312 and whole[-1].trim_end > 0
+    assert all(a.granule_end == b.granule_start for a, b in itertools.pairwise(whole))
 
 
 def test_listener_joining_mid_stream_plays_on_with_continuing_granules(make_opus) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -97,3 +98,21 @@ def test_muting_while_playing_ramps_down_then_stays_silent(tmp_path: Path) -> No
     last_audible = int(np.flatnonzero(left)[-1])
     assert last_audible < len(left) - 5 * 960  # silent for the last blocks
     assert last_audible >= 5 * 960  # the first five blocks played at full volume
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "pipe"])
+def test_a_path_that_cannot_be_fsynced_still_completes(tmp_path: Path, device: str) -> None:
+    # /dev/null, a pipe, /dev/fd/N: fsync raises EINVAL there; flushing is all there is.
+    if device == "pipe":
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(read_fd, False)
+        device = f"/dev/fd/{write_fd}"
+    output = open_output(f"file:{device}")
+    output.start(PatternSource(3), paced=False)
+    assert output.wait_done(10)
+    output.stop()
+    assert output.error is None
+    if device.startswith("/dev/fd/"):
+        assert os.read(read_fd, 1 << 16) == ramp_pattern(3 * 960)
+        os.close(read_fd)
+        os.close(write_fd)

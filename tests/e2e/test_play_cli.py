@@ -45,6 +45,14 @@ def test_a_long_file_renders_much_faster_than_real_time(tmp_path):
     assert len(out.read_bytes()) == 30 * 48_000 * 4
 
 
+def test_a_file_plays_into_dev_null(tmp_path):
+    # /dev/null cannot be fsynced (EINVAL): the output must still finish cleanly.
+    song = _make_opus(tmp_path, 1.0, 2, "A", "T", None, name="s.opus")
+    result = _play(str(song), "--output", "file:/dev/null")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
 def test_bad_targets_and_outputs_are_refused_clearly(tmp_path):
     missing = _play(str(tmp_path / "nope.opus"), "--output", "null")
     assert missing.returncode == 2

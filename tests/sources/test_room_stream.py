@@ -460,6 +460,19 @@ async def test_stall_is_detected_and_the_new_connection_delivers_every_byte():
     assert stream.stats.bytes_received == listener.bytes_on(1) + 45_000
 
 
+@async_test
+async def test_a_slow_but_steady_stream_is_never_taken_for_a_stall():
+    # A gap just under the stall timeout, many times over: each byte re-arms the watchdog.
+    slow = Reply(body=(b"x" * 10,), gap_s=0.2, forever=True)
+    async with FakeIcecast(slow) as server:
+        listener = Listener()
+        async with streaming(server.url, listener) as stream:  # stall_timeout_s=0.3
+            await until(lambda: listener.bytes_on(1) >= 60)  # six gaps: 1.2 s
+            assert stream.state is State.STREAMING
+    assert [entry for entry in listener.log if entry[0] is State.STALLED] == []
+    assert stream.stats.connections == 1
+
+
 @pytest.mark.parametrize(
     ("fault", "message"),
     [

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import struct
+from socket import SO_LINGER, SOL_SOCKET
 
 import pytest
 
@@ -16,6 +18,7 @@ from device.sources.http_stream import (
     HttpProtocolError,
     HttpResponseHead,
     build_get_request,
+    open_http_get,
     parse_room_url,
     read_response_head,
 )
@@ -194,3 +197,102 @@ def test_broken_chunking_is_a_protocol_error(body, message):
 def test_bad_content_length_is_a_protocol_error():
     with pytest.raises(HttpProtocolError, match="bad Content-Length"):
         body_of(b"HTTP/1.0 200 OK\r\nContent-Length: -5\r\n\r\n", b"", seed=4)
+
+
+# -- bodies handed over as they arrive ---------------------------------------------------------
+
+
+async def _serve_once(actions: list[bytes | float | None]) -> tuple[asyncio.Server, str]:
+    """A loopback server: after the request, each bytes item is written, each float slept,
+    None resets the connection; then it closes. Returns the server and its URL."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        for action in actions:
+            if action is None:  # RST: SO_LINGER 0, then close
+                linger = struct.pack("ii", 1, 0)
+                writer.get_extra_info("socket").setsockopt(SOL_SOCKET, SO_LINGER, linger)
+                writer.transport.abort()
+                return
+            if isinstance(action, float):
+                await asyncio.sleep(action)
+            else:
+                writer.write(action)
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/room"
+
+
+def _deliver(actions: list[bytes | float | None]) -> tuple[list[bytes], BaseException | None]:
+    async def main() -> tuple[list[bytes], BaseException | None]:
+        server, url = await _serve_once(actions)
+        received: list[bytes] = []
+        response = await open_http_get(url, {})
+        try:
+            await response.deliver_body(received.append)
+        except Exception as exc:
+            return received, exc
+        finally:
+            response.close()
+            server.close()
+        return received, None
+
+    return asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_plain_body_is_handed_over_in_order_from_the_bytes_sent_with_the_head():
+    head = b"HTTP/1.0 200 OK\r\nContent-Type: application/ogg\r\n\r\n"
+    pieces = [random.Random(seed).randbytes(700) for seed in range(4)]
+    # The first piece travels with the head, so the head's reader holds it when delivery
+    # starts; the rest arrives afterwards, one write at a time.
+    received, error = _deliver([head + pieces[0], 0.05, pieces[1], 0.01, pieces[2], pieces[3]])
+    assert error is None  # the server closed: the body ended
+    assert b"".join(received) == b"".join(pieces)
+
+
+def test_reset_while_a_plain_body_streams_is_an_os_error():
+    head = b"ICY 200 OK\r\n\r\n"
+    received, error = _deliver([head, b"x" * 100, 0.05, None])
+    assert b"".join(received) == b"x" * 100
+    assert isinstance(error, OSError)
+
+
+def test_a_failing_consumer_stops_delivery_and_its_error_comes_back():
+    def explode(data: bytes) -> None:
+        raise RuntimeError(f"consumer bug after {len(data)} bytes")
+
+    async def main() -> BaseException | None:
+        server, url = await _serve_once([b"ICY 200 OK\r\n\r\n", 0.05, b"abc", 0.05, b"more"])
+        response = await open_http_get(url, {})
+        try:
+            await response.deliver_body(explode)
+        except RuntimeError as exc:
+            return exc
+        finally:
+            response.close()
+            server.close()
+        return None
+
+    error = asyncio.run(asyncio.wait_for(main(), 10))
+    assert str(error) == "consumer bug after 3 bytes"
+
+
+def test_chunked_and_sized_bodies_are_delivered_decoded():
+    payload = random.Random(9).randbytes(3000)
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in (payload[:1000], payload[1000:]))
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    received, error = _deliver([head, chunked + b"0\r\n\r\n"])
+    assert error is None and b"".join(received) == payload
+    sized = b"HTTP/1.0 200 OK\r\nContent-Length: 1000\r\n\r\n"
+    received, error = _deliver([sized, payload])
+    assert error is None and b"".join(received) == payload[:1000]
+
+
+def test_a_body_that_ended_before_delivery_started_is_delivered_and_ends():
+    # Head, body and EOF may all be in before deliver_body starts: it must not wait for more.
+    for seed in range(5):
+        body = random.Random(seed).randbytes(5000)
+        received, error = _deliver([b"ICY 200 OK\r\n\r\n" + body])
+        assert error is None and b"".join(received) == body

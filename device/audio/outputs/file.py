@@ -3,11 +3,13 @@
 Paced (the default) it keeps real time, so the engine behaves as with a device; unpaced it
 writes as fast as the source fills, e.g. ``play song.opus --output file:x.raw`` finishes in a
 fraction of the song's duration. The file is created (truncated) when the output is opened,
-and flushed and fsynced when the source ends and on ``stop``.
+and flushed and fsynced when the source ends and on ``stop``. A path that is not a regular
+file (``/dev/null``, a pipe, ``/dev/fd/N``) cannot be fsynced: flushing it is all there is.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -37,7 +39,12 @@ class FileOutput(BlockWriterOutput):
 
     def _flush(self) -> None:
         self._file.flush()
-        os.fsync(self._file.fileno())
+        try:
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            # EINVAL: a character device or pipe, which has nothing to make durable.
+            if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+                raise
 
     def _close(self) -> None:
         try:
