@@ -73,8 +73,7 @@ def test_broken_toml_and_missing_file_are_clear(tmp_path):
         ),
         (
             {"network": {"backoff_initial_s": 20}},
-            "network.backoff_initial_s (20) must not exceed "
-            "network.backoff_max_s (4, the default)",
+            "network.backoff_initial_s (20) must not exceed network.backoff_max_s (4, the default)",
         ),
         (
             {"network": {"backoff_initial_s": 2.5, "backoff_max_s": 1}},
