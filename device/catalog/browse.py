@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from device.catalog.index import LIVE_KEY_MIN
 from device.catalog.records import Page, Played, Room, TagCount
 from device.catalog.rooms import ROOM_FIELDS, ROOM_JOINS, room_from_row
 
@@ -22,11 +23,11 @@ def room(conn: sqlite3.Connection, url: str) -> Room | None:
 
 
 def live_rooms(conn: sqlite3.Connection, limit: int, offset: int) -> Page[Room]:
-    """Rooms live now: favorites first, then by listeners."""
+    """Rooms live now in search-key order: favorites first, then by listeners."""
     rows = conn.execute(
-        f"SELECT {ROOM_FIELDS} FROM rooms r {ROOM_JOINS} WHERE r.live = 1"
-        " ORDER BY fav.url IS NOT NULL DESC, r.listeners DESC, r.name, r.id LIMIT ? OFFSET ?",
-        (limit, offset),
+        f"SELECT {ROOM_FIELDS} FROM rooms r {ROOM_JOINS} WHERE r.fts_rowid >= ?"
+        " ORDER BY r.fts_rowid DESC LIMIT ? OFFSET ?",
+        (LIVE_KEY_MIN, limit, offset),
     ).fetchall()
     total = conn.execute("SELECT count(*) FROM rooms WHERE live = 1").fetchone()[0]
     return Page(tuple(room_from_row(row) for row in rows), total, offset)
@@ -60,15 +61,12 @@ def top_tags(
 ) -> Page[TagCount]:
     """Hashtags or genres by how many live rooms carry them (then alphabetically)."""
     rows = conn.execute(
-        "SELECT min(t.label), t.key, count(*) AS n FROM room_tags t"
-        " JOIN rooms r ON r.id = t.room_id WHERE t.kind = ? AND r.live = 1"
-        " GROUP BY t.key ORDER BY n DESC, t.key LIMIT ? OFFSET ?",
+        "SELECT min(label), key, count(*) AS n FROM room_tags WHERE kind = ? AND live = 1"
+        " GROUP BY key ORDER BY n DESC, key LIMIT ? OFFSET ?",
         (kind, limit, offset),
     ).fetchall()
     total = conn.execute(
-        "SELECT count(DISTINCT t.key) FROM room_tags t JOIN rooms r ON r.id = t.room_id"
-        " WHERE t.kind = ? AND r.live = 1",
-        (kind,),
+        "SELECT count(DISTINCT key) FROM room_tags WHERE kind = ? AND live = 1", (kind,)
     ).fetchone()[0]
     return Page(tuple(TagCount(*row) for row in rows), total, offset)
 

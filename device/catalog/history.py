@@ -85,13 +85,23 @@ def record_song(
         " WHERE id = ?3",
         (play_id, at, room_id),
     )
-    conn.execute(
-        "DELETE FROM plays WHERE room_id = ?1 AND id NOT IN"
+    index.index_play(conn, play_id, at, artist, title, album)
+    _delete_plays(
+        conn,
+        "room_id = ?1 AND id NOT IN"
         " (SELECT id FROM plays WHERE room_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2)",
         (room_id, limits.plays_per_room),
     )
     index.index_room(conn, room_id)
     return True
+
+
+def _delete_plays(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> None:
+    """Delete the plays ``where`` selects, and their FTS rows."""
+    conn.execute(
+        f"DELETE FROM plays_fts WHERE rowid IN (SELECT fts_rowid FROM plays WHERE {where})", params
+    )
+    conn.execute(f"DELETE FROM plays WHERE {where}", params)
 
 
 def _song_id(conn: sqlite3.Connection, artist: str, title: str, album: str) -> int:
@@ -105,7 +115,6 @@ def _song_id(conn: sqlite3.Connection, artist: str, title: str, album: str) -> i
         (key, artist, title, album),
     ).lastrowid
     assert song_id is not None
-    index.index_song(conn, song_id, artist, title, album)
     return song_id
 
 
@@ -130,7 +139,7 @@ def prune(conn: sqlite3.Connection, now: float, limits: HistoryLimits) -> None:
             (cutoff,),
         )
     ]
-    conn.execute("DELETE FROM plays WHERE at < ?", (cutoff,))
+    _delete_plays(conn, "at < ?", (cutoff,))
     for room_id in stale_now:  # their now-playing went with the old plays
         index.index_room(conn, room_id)
     old_rooms = [
@@ -143,11 +152,10 @@ def prune(conn: sqlite3.Connection, now: float, limits: HistoryLimits) -> None:
         )
     ]
     for room_id in old_rooms:
+        _delete_plays(conn, "room_id = ?", (room_id,))
+        index.unindex_room(conn, room_id)
         conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
-        conn.execute("DELETE FROM rooms_fts WHERE rowid = ?", (room_id,))
-    orphans = "SELECT id FROM songs WHERE id NOT IN (SELECT song_id FROM plays)"
-    conn.execute(f"DELETE FROM songs_fts WHERE rowid IN ({orphans})")
-    conn.execute(f"DELETE FROM songs WHERE id IN ({orphans})")
+    conn.execute("DELETE FROM songs WHERE id NOT IN (SELECT song_id FROM plays)")
     conn.execute(
         "DELETE FROM played WHERE target NOT IN"
         " (SELECT target FROM played ORDER BY at DESC LIMIT ?)",

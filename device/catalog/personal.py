@@ -10,6 +10,7 @@ import json
 import math
 import sqlite3
 
+from device.catalog import index
 from device.catalog.records import Preset, ResumeState
 
 __all__ = [
@@ -46,6 +47,9 @@ def set_favorite(conn: sqlite3.Connection, url: str, favorite: bool, at: float) 
         )
     else:
         conn.execute("DELETE FROM favorites WHERE url = ?", (url,))
+    room = conn.execute("SELECT id FROM rooms WHERE url = ?", (url,)).fetchone()
+    if room is not None:  # favorites rank higher: the room's search key changes
+        index.index_room(conn, room[0], text_changed=False)
 
 
 def set_preset(conn: sqlite3.Connection, preset: Preset) -> None:

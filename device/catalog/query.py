@@ -19,12 +19,13 @@ and ``NEAR`` are just words (or nothing).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from device.catalog.text import tag_key, words
 
-__all__ = ["Field", "Term", "fts_expression", "parse"]
+__all__ = ["Expand", "Field", "Term", "fts_expression", "parse"]
 
 Field = Literal["any", "tag", "artist", "song", "album", "genre"]
 _PREFIXES: dict[str, Field] = {"artist": "artist", "song": "song", "title": "song"}
@@ -77,27 +78,51 @@ def _ends_open(query: str) -> bool:
     return not (query.endswith('"') and query.count('"') % 2 == 0)
 
 
-def _fts_string(term: Term) -> str:
-    """The term's words as FTS5 strings: one quoted phrase, or ANDed quoted words."""
-    quoted = ['"' + word.replace('"', '""') + '"' for word in term.words]
+Expand = Callable[[str], "Sequence[str] | None"]
+"""The indexed terms a prefix token starts, or None to let FTS5 expand it (``"token"*``)."""
+
+
+def _no_expansion(token: str) -> None:
+    return None
+
+
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _fts_string(term: Term, mark: str, expand: Expand) -> str:
+    """The term's words, marked, as FTS5 strings: one quoted phrase, or ANDed words."""
+    tokens = [mark + word for word in term.words]
     if term.phrase:
-        text = '"' + " ".join(word.replace('"', '""') for word in term.words) + '"'
-        return text + ("*" if term.prefix else "")
+        return _quoted(" ".join(tokens)) + ("*" if term.prefix else "")
+    parts = [_quoted(token) for token in tokens]
     if term.prefix:
-        quoted[-1] += "*"
-    return " AND ".join(quoted)
+        expansions = expand(tokens[-1])
+        if expansions is None:
+            parts[-1] += "*"
+        elif expansions:  # the words it starts, as an OR FTS5 can walk lazily
+            parts[-1] = "(" + " OR ".join(_quoted(token) for token in expansions) + ")"
+        # else: no indexed word starts with it; the exact token matches nothing, rightly
+    return " AND ".join(parts)
 
 
-def fts_expression(terms: list[Term], columns: dict[Field, tuple[str, ...]]) -> str | None:
-    """An FTS5 MATCH expression requiring every term in the columns its field maps to.
+def fts_expression(
+    terms: Sequence[Term],
+    marks: dict[Field, tuple[str, ...]],
+    expand: Expand = _no_expansion,
+) -> str | None:
+    """An FTS5 MATCH expression requiring every term, in any of the fields (token marks,
+    see :mod:`device.catalog.index`) its field maps to.
 
-    ``columns`` maps each field to the table's columns it may match; a field missing from
-    it makes the whole expression impossible (None). None too when there are no terms.
+    A term whose field is missing from ``marks`` cannot match: the result is None; None
+    too when there are no terms. Words are letters and digits only (folded), so quoting
+    them is all the escaping FTS5 needs.
     """
     parts: list[str] = []
     for term in terms:
-        target = columns.get(term.field)
-        if not target:
+        fields = marks.get(term.field)
+        if not fields:
             return None
-        parts.append("{" + " ".join(target) + "} : (" + _fts_string(term) + ")")
+        strings = [_fts_string(term, mark, expand) for mark in fields]
+        parts.append("(" + " OR ".join(f"({string})" for string in strings) + ")")
     return " AND ".join(parts) if parts else None

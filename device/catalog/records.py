@@ -170,11 +170,16 @@ class RoomHit:
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """``items`` from ``offset`` on, and ``total``: how many there are in all."""
+    """``items`` from ``offset`` on, and ``total``: how many there are in all.
+
+    ``capped``: counting stopped at ``total`` and there are more ("1000+"); search does this
+    for broad queries (one or two letters) so that every keystroke stays fast.
+    """
 
     items: tuple[T, ...]
     total: int
     offset: int
+    capped: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ Functions take an open connection and run inside the caller's transaction (reads
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +14,14 @@ from device.catalog import index
 from device.catalog.records import Room, RoomRecord, Song
 from device.catalog.text import genre_key, hashtags, tag_key
 
-__all__ = ["ROOM_FIELDS", "ROOM_JOINS", "ensure_room", "room_from_row", "update_rooms"]
+__all__ = [
+    "ROOM_FIELDS",
+    "ROOM_JOINS",
+    "ensure_room",
+    "room_from_row",
+    "rooms_by_id",
+    "update_rooms",
+]
 
 # Select list and joins that read a Room; the rooms table is aliased ``r``.
 ROOM_FIELDS = (
@@ -48,6 +54,16 @@ def room_from_row(row: Sequence[Any]) -> Room:
         favorite=bool(favorite),
         now_playing=song,
     )
+
+
+def rooms_by_id(conn: sqlite3.Connection, room_ids: Sequence[int]) -> dict[int, Room]:
+    """The rooms with these ids (a page's worth), by id."""
+    marks = ", ".join("?" * len(room_ids))
+    rows = conn.execute(
+        f"SELECT {ROOM_FIELDS}, r.id FROM rooms r {ROOM_JOINS} WHERE r.id IN ({marks})",
+        tuple(room_ids),
+    )
+    return {row[-1]: room_from_row(row) for row in rows}
 
 
 def ensure_room(conn: sqlite3.Connection, url: str, seen_at: float) -> int:
@@ -83,8 +99,11 @@ def update_rooms(
             or conn.execute(f"SELECT {_KNOWN} FROM rooms WHERE url = ?", (url,)).fetchone()
         )
         _upsert(conn, row, record, now)
-    gone = [(now, row[0]) for url, row in known.items() if row[9] and url not in listed]
-    conn.executemany("UPDATE rooms SET live = 0, last_seen = ? WHERE id = ?", gone)
+    gone = [row[0] for url, row in known.items() if row[9] and url not in listed]
+    for room_id in gone:
+        conn.execute("UPDATE rooms SET live = 0, last_seen = ? WHERE id = ?", (now, room_id))
+        conn.execute("UPDATE room_tags SET live = 0 WHERE room_id = ?", (room_id,))
+        index.index_room(conn, room_id, text_changed=False)  # its search key drops to not live
 
 
 def _upsert(
@@ -101,14 +120,17 @@ def _upsert(
             if tuple(row[5:10]) != numbers:
                 conn.execute(
                     "UPDATE rooms SET listeners = ?, bitrate_kbps = ?, public = ?, source = ?,"
-                    " live = ?, popularity = ?, last_seen = ? WHERE id = ?",
-                    (*numbers, math.log1p(record.listeners), now, room_id),
+                    " live = ?, last_seen = ? WHERE id = ?",
+                    (*numbers, now, room_id),
                 )
+                if not row[9]:  # listed again
+                    conn.execute("UPDATE room_tags SET live = 1 WHERE room_id = ?", (room_id,))
+                index.index_room(conn, room_id, text_changed=False)
             return
     tags = hashtags(record.description)
     conn.execute(
         "UPDATE rooms SET name = ?, description = ?, genres = ?, hashtags = ?, listeners = ?,"
-        " bitrate_kbps = ?, public = ?, source = ?, live = ?, popularity = ?, last_seen = ?"
+        " bitrate_kbps = ?, public = ?, source = ?, live = ?, last_seen = ?"
         " WHERE id = ?",
         (
             record.name,
@@ -116,7 +138,6 @@ def _upsert(
             genres,
             json.dumps(list(tags), ensure_ascii=False),
             *numbers,
-            math.log1p(record.listeners),
             now,
             room_id,
         ),
@@ -125,7 +146,7 @@ def _upsert(
     labels = [("hashtag", tag_key(tag), tag) for tag in tags]
     labels += [("genre", genre_key(genre), genre) for genre in record.genres]
     conn.executemany(
-        "INSERT OR IGNORE INTO room_tags(room_id, kind, key, label) VALUES (?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO room_tags(room_id, kind, key, label, live) VALUES (?, ?, ?, ?, 1)",
         [(room_id, kind, key, label) for kind, key, label in labels if key],
     )
     index.index_room(conn, room_id)

@@ -6,7 +6,8 @@ leaves the previous version intact. Never edit a released migration: append a ne
 
 Version 1 holds the facts (rooms, songs heard, local tracks, the driver's favorites, presets,
 settings, what was played). Version 2 adds the full-text indexes, built from those facts;
-they hold only derived, folded text and can be rebuilt at any time (``index.rebuild``).
+they hold only derived, folded text and rank keys, and can be rebuilt at any time
+(``index.rebuild``).
 """
 
 from __future__ import annotations
@@ -32,20 +33,20 @@ CREATE TABLE rooms (
     public INTEGER NOT NULL DEFAULT 1,
     source TEXT NOT NULL DEFAULT '',          -- '' for rooms known only by URL
     live INTEGER NOT NULL DEFAULT 0,
-    popularity REAL NOT NULL DEFAULT 0,       -- ln(1 + listeners), a ranking input
     last_seen REAL,
     now_play_id INTEGER REFERENCES plays(id) ON DELETE SET NULL
 );
-CREATE INDEX rooms_live ON rooms(live, popularity DESC);
+CREATE INDEX rooms_live ON rooms(live);
 CREATE INDEX rooms_source ON rooms(source, live);
 CREATE TABLE room_tags (
     room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
     kind TEXT NOT NULL CHECK (kind IN ('hashtag', 'genre')),
     key TEXT NOT NULL,
     label TEXT NOT NULL,
+    live INTEGER NOT NULL DEFAULT 0,          -- the room's, copied: counts per tag need no join
     PRIMARY KEY (room_id, kind, key)
 ) WITHOUT ROWID;
-CREATE INDEX room_tags_key ON room_tags(kind, key, room_id);
+CREATE INDEX room_tags_live ON room_tags(kind, live, key, label);
 CREATE TABLE songs (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE,
@@ -96,6 +97,12 @@ def _v1_facts(conn: sqlite3.Connection) -> None:
 
 
 def _v2_search_indexes(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE rooms ADD COLUMN fts_rowid INTEGER")  # the room's search key
+    conn.execute("CREATE UNIQUE INDEX rooms_fts_rowid ON rooms(fts_rowid)")
+    conn.execute("ALTER TABLE plays ADD COLUMN fts_rowid INTEGER")  # the play's time key
+    conn.execute("CREATE UNIQUE INDEX plays_fts_rowid ON plays(fts_rowid)")
+    # Indexed words of 4+ characters, to turn a long prefix into the words it starts.
+    conn.execute("CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID")
     index.create_tables(conn)
     index.rebuild(conn)
 

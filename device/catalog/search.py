@@ -1,98 +1,134 @@
 """Search: one query, three ranked groups — live rooms, rooms that recently played it, tracks.
 
-Rooms live now are ranked in tiers: playing the match now (their current song matches
-every song-side term of the query) > played it recently > matched by name, description,
-genres or hashtags. Within a tier, text relevance (BM25, name and hashtags weigh most), the
-room's listeners (log scale) and being a favorite add up. The "recent" group holds rooms that
-played a matching song within the window and are not playing it live now (those are on top
-of the live group), live ones first, then favorites, then the most recent. Room-side terms
-(``#tag``, ``genre:``) filter the recent group; song-side terms must match the song itself.
+Live rooms come in tiers, each walked in search-key order (favorites, then listeners; see
+:mod:`device.catalog.index`): rooms playing the match now (their current song matches every
+song-side term) > rooms whose name, hashtags or genres match > rooms matched elsewhere
+(description). The recent group holds rooms whose history has a matching song in the window
+and that are not playing it live now (those lead the live group): live ones first, then
+favorites, then the most recent. Room-side terms (``#tag``, ``genre:``) filter it; song-side
+terms must match the song itself. Tracks come in index order (the order they were scanned).
 
-Functions are reads: no transaction needed; nothing here raises on any query text.
+Each group reads only its page, so a keystroke costs about the same for ``d`` (40,000
+matches) as for ``daft punk``. Counting is bounded too: a total at or beyond
+:data:`COUNT_CAP` stops there and the page says ``capped`` ("1000+"). The recent group scans
+at most :data:`SCAN_CAP` matching plays, newest first.
+
+Functions are reads (run them in one read transaction); nothing here raises on query text.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
-from device.catalog.index import ROOM_COLUMNS, SONG_COLUMNS, TRACK_COLUMNS
-from device.catalog.query import Field, fts_expression, parse
+from device.catalog.index import (
+    LIVE_KEY_MIN,
+    MARK_ALBUM,
+    MARK_ARTIST,
+    MARK_GENRE,
+    MARK_NAME,
+    MARK_TAG,
+    MARK_TITLE,
+    PLAIN,
+    PREFIX_INDEXED_CHARS,
+    room_id_of,
+    time_key,
+)
+from device.catalog.query import Expand, Field, Term, fts_expression, parse
 from device.catalog.records import Page, RoomHit, SearchResults, Song, TrackRecord
-from device.catalog.rooms import ROOM_FIELD_COUNT, ROOM_FIELDS, ROOM_JOINS, room_from_row
+from device.catalog.rooms import rooms_by_id
 
-__all__ = ["FAVORITE_BOOST", "Plan", "rooms_that_played", "search"]
+__all__ = ["COUNT_CAP", "SCAN_CAP", "Plan", "rooms_that_played", "search"]
 
-T = TypeVar("T")
-FAVORITE_BOOST = 5.0  # in BM25 points; ln(1 + listeners) adds ~7 for a 1,000-listener room
-_NOW = ("now_artist", "now_title", "now_album")
-_ROOM_MAP: dict[Field, tuple[str, ...]] = {
-    "any": ROOM_COLUMNS,
-    "tag": ("hashtags",),
-    "genre": ("genres",),
-    "artist": ("now_artist",),
-    "song": ("now_title",),
-    "album": ("now_album",),
+COUNT_CAP = 1000
+SCAN_CAP = 200
+MAX_EXPANSION = 32  # more words than this start the prefix: let FTS5 merge them
+_SONG_FIELDS: tuple[Field, ...] = ("any", "artist", "song", "album")
+# Which index fields (token marks) each query field matches, per use.
+_SONG_MARKS: dict[Field, tuple[str, ...]] = {
+    "any": (PLAIN,),
+    "artist": (MARK_ARTIST,),
+    "song": (MARK_TITLE,),
+    "album": (MARK_ALBUM,),
 }
-_NOW_MAP: dict[Field, tuple[str, ...]] = {
-    "any": _NOW,
-    "artist": ("now_artist",),
-    "song": ("now_title",),
-    "album": ("now_album",),
+_NOW_MARKS: dict[Field, tuple[str, ...]] = {
+    **_SONG_MARKS,
+    "any": (MARK_ARTIST, MARK_TITLE, MARK_ALBUM),
 }
-_SONG_MAP: dict[Field, tuple[str, ...]] = {
-    "any": SONG_COLUMNS,
-    "artist": ("artist",),
-    "song": ("title",),
-    "album": ("album",),
+_ROOM_MARKS: dict[Field, tuple[str, ...]] = {
+    **_SONG_MARKS,
+    "tag": (MARK_TAG,),
+    "genre": (MARK_GENRE,),
 }
-_ROOM_ONLY_MAP: dict[Field, tuple[str, ...]] = {"tag": ("hashtags",), "genre": ("genres",)}
-_TRACK_MAP: dict[Field, tuple[str, ...]] = {
-    "any": TRACK_COLUMNS,
-    "tag": ("genre",),
-    "genre": ("genre",),
-    "artist": ("artist",),
-    "song": ("title",),
-    "album": ("album",),
+_STRONG_MARKS: dict[Field, tuple[str, ...]] = {
+    "any": (MARK_NAME, MARK_TAG, MARK_GENRE),
+    "tag": (MARK_TAG,),
+    "genre": (MARK_GENRE,),
 }
-# name, description, genres, hashtags, now_artist, now_title, now_album
-_ROOM_WEIGHTS = "8.0, 1.5, 4.0, 6.0, 5.0, 5.0, 2.0"
-_TRACK_WEIGHTS = "6.0, 5.0, 3.0, 2.0"  # title, artist, album, genre
+_TRACK_MARKS: dict[Field, tuple[str, ...]] = {**_ROOM_MARKS, "tag": (MARK_GENRE,)}
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A parsed query as the MATCH expressions each index needs (None: cannot match)."""
+    """A parsed query as MATCH expressions (None: that part cannot match anything)."""
 
-    rooms: str | None  # every term, against room text and the song playing now
-    now: str | None  # song-side terms against the song playing now
-    songs: str | None  # song-side terms against songs heard
-    room_filter: str | None  # room-side terms (#tag, genre:) only
+    live: str | None  # every term, against room text and the song playing now
+    live_tiers: tuple[tuple[str, bool], ...]  # (expression, playing the match), best first
+    plays: str | None  # song-side terms against songs heard
+    room_terms: tuple[Term, ...]  # room-side terms (#tag, genre:), to filter played rooms
     tracks: str | None
 
     @classmethod
-    def of(cls, query: str) -> Plan:
+    def of(cls, query: str, expand: Expand) -> Plan:
         terms = parse(query)
-        song_side = [term for term in terms if term.field in _SONG_MAP]
-        room_side = [term for term in terms if term.field not in _SONG_MAP]
+        song_side = [term for term in terms if term.field in _SONG_FIELDS]
+        room_side = tuple(term for term in terms if term.field not in _SONG_FIELDS)
+        every = fts_expression(terms, _ROOM_MARKS, expand)
+        tiers: list[tuple[str, bool]] = []
+        if every is not None:
+            now = fts_expression(song_side, _NOW_MARKS, expand)
+            if now is not None:  # playing it: the song matches the song-side terms
+                tiers.append((f"({every}) AND ({now})" if room_side else now, True))
+            strong = fts_expression(terms, _STRONG_MARKS, expand)
+            if strong is not None:  # name, hashtags or genres match (a subset of every)
+                tiers.append((strong, False))
+            tiers.append((every, False))
         return cls(
-            rooms=fts_expression(terms, _ROOM_MAP),
-            now=fts_expression(song_side, _NOW_MAP),
-            songs=fts_expression(song_side, _SONG_MAP),
-            room_filter=fts_expression(room_side, _ROOM_ONLY_MAP),
-            tracks=fts_expression(terms, _TRACK_MAP),
+            live=every,
+            live_tiers=tuple(tiers),
+            plays=fts_expression(song_side, _SONG_MARKS, expand),
+            room_terms=room_side,
+            tracks=fts_expression(terms, _TRACK_MARKS, expand),
         )
+
+
+class _Vocabulary:
+    """Expands long prefix tokens into the indexed terms they start (see ``search_terms``
+    in :mod:`device.catalog.index`); one per search, remembering what it looked up."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._known: dict[str, list[str] | None] = {}
+
+    def __call__(self, token: str) -> list[str] | None:
+        if len(token) <= PREFIX_INDEXED_CHARS:
+            return None  # FTS5's prefix index answers it directly
+        if token not in self._known:
+            rows = self._conn.execute(
+                "SELECT term FROM search_terms WHERE term >= ? AND term < ? LIMIT ?",
+                (token, token + "\U0010ffff", MAX_EXPANSION + 1),
+            ).fetchall()
+            self._known[token] = None if len(rows) > MAX_EXPANSION else [row[0] for row in rows]
+        return self._known[token]
 
 
 def search(
     conn: sqlite3.Connection, query: str, since: float, limit: int, offset: int
 ) -> SearchResults:
-    plan = Plan.of(query)
+    plan = Plan.of(query, _Vocabulary(conn))
     return SearchResults(
         query=query,
-        live_rooms=_live_rooms(conn, plan, since, limit, offset),
+        live_rooms=_live_rooms(conn, plan, limit, offset),
         recent_rooms=_played_rooms(conn, plan, since, limit, offset, exclude_playing_live=True),
         tracks=_tracks(conn, plan, limit, offset),
     )
@@ -102,60 +138,80 @@ def rooms_that_played(
     conn: sqlite3.Connection, query: str, since: float, limit: int, offset: int
 ) -> Page[RoomHit]:
     """Rooms (live or not) that played a song matching ``query`` at or after ``since``."""
-    return _played_rooms(conn, Plan.of(query), since, limit, offset, exclude_playing_live=False)
+    plan = Plan.of(query, _Vocabulary(conn))
+    return _played_rooms(conn, plan, since, limit, offset, exclude_playing_live=False)
 
 
-def _played_cte(plan: Plan) -> str:
-    """``played(room_id, at, play_id)``: each room's latest play of a matching song."""
-    songs = (
-        "SELECT rowid FROM songs_fts WHERE songs_fts MATCH :songs"
-        if plan.songs
-        else "SELECT 0 WHERE 0"
+def _count(conn: sqlite3.Connection, table: str, expression: str, min_rowid: int, cap: int) -> int:
+    """How many rows match, counting no further than ``cap + 1`` (more than ``cap``)."""
+    row = conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid >= ?"
+        " LIMIT ?)",
+        (expression, min_rowid, cap + 1),
+    ).fetchone()
+    return int(row[0])
+
+
+def _rowids(
+    conn: sqlite3.Connection,
+    table: str,
+    expression: str,
+    min_rowid: int,
+    limit: int,
+    offset: int,
+    order: str,
+) -> list[int]:
+    rows = conn.execute(
+        f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid >= ?"
+        f" ORDER BY rowid {order} LIMIT ? OFFSET ?",
+        (expression, min_rowid, limit, offset),
     )
-    return (
-        "WITH played AS MATERIALIZED (SELECT room_id, max(at) AS at, id AS play_id FROM plays"
-        f" WHERE at >= :since AND song_id IN ({songs}) GROUP BY room_id)"
-    )
+    return [row[0] for row in rows]
 
 
-_PLAYED_SONG = (
-    " LEFT JOIN plays pp ON pp.id = played.play_id LEFT JOIN songs ps ON ps.id = pp.song_id"
-)
-_PLAYED_SONG_FIELDS = "ps.artist, ps.title, ps.album, pp.at, pp.via"
-
-
-def _live_rooms(
-    conn: sqlite3.Connection, plan: Plan, since: float, limit: int, offset: int
-) -> Page[RoomHit]:
-    if plan.rooms is None:
+def _live_rooms(conn: sqlite3.Connection, plan: Plan, limit: int, offset: int) -> Page[RoomHit]:
+    """Tiers in order, each read only as far as the page reaches; a room already shown in
+    an earlier tier is skipped. A tier is read past only once it ran out, so every room of
+    the earlier tiers is then known."""
+    if plan.live is None:
         return Page((), 0, offset)
-    playing = (
-        "r.id IN (SELECT rowid FROM rooms_fts WHERE rooms_fts MATCH :now)" if plan.now else "0"
-    )
-    sql = (
-        f"{_played_cte(plan)} SELECT {ROOM_FIELDS}, {_PLAYED_SONG_FIELDS},"
-        f" CASE WHEN {playing} THEN 3 WHEN played.room_id IS NOT NULL THEN 2 ELSE 1 END AS tier,"
-        " count(*) OVER ()"
-        f" FROM (SELECT rowid AS id, bm25(rooms_fts, {_ROOM_WEIGHTS}) AS rel FROM rooms_fts"
-        "  WHERE rooms_fts MATCH :rooms) hit"
-        f" JOIN rooms r ON r.id = hit.id {ROOM_JOINS}"
-        f" LEFT JOIN played ON played.room_id = r.id {_PLAYED_SONG}"
-        " WHERE r.live = 1"
-        " ORDER BY tier DESC, r.popularity - hit.rel + (fav.url IS NOT NULL) * :boost DESC, r.id"
-        " LIMIT :limit OFFSET :offset"
-    )
-    params = _params(plan, since, limit, offset)
-    return _page(conn, sql, params, offset, _live_hit)
+    shown: set[int] = set()
+    picked: list[tuple[int, bool]] = []
+    skip = offset
+    for expression, playing in plan.live_tiers:
+        wanted = skip + limit - len(picked)
+        keys = _rowids(conn, "rooms_fts", expression, LIVE_KEY_MIN, wanted + len(shown), 0, "DESC")
+        fresh = [key for key in keys if key not in shown]
+        picked += [(room_id_of(key), playing) for key in fresh[skip:wanted]]
+        if len(picked) == limit:
+            break
+        skip = max(0, skip - len(fresh))
+        shown.update(fresh)
+    total, capped = _total(conn, "rooms_fts", plan.live, LIVE_KEY_MIN, offset, len(picked), limit)
+    found = rooms_by_id(conn, [room_id for room_id, _ in picked])
+    hits = []
+    for room_id, playing in picked:
+        room = found[room_id]
+        song = room.now_playing if playing else None
+        hits.append(RoomHit(room, "playing" if playing else "room", song))
+    return Page(tuple(hits), total, offset, capped)
 
 
-def _live_hit(row: Sequence[Any]) -> RoomHit:
-    room = room_from_row(row)
-    tier = row[ROOM_FIELD_COUNT + 5]
-    if tier == 3:
-        return RoomHit(room, "playing", room.now_playing)
-    if tier == 2:
-        return RoomHit(room, "played", _song(row[ROOM_FIELD_COUNT : ROOM_FIELD_COUNT + 5]))
-    return RoomHit(room, "room", None)
+def _total(
+    conn: sqlite3.Connection,
+    table: str,
+    expression: str,
+    min_rowid: int,
+    offset: int,
+    found: int,
+    limit: int,
+) -> tuple[int, bool]:
+    """(total, capped) of a match whose page from ``offset`` held ``found`` of ``limit``."""
+    if found < limit and (found or not offset):  # the page reached the end: no need to count
+        return offset + found, False
+    cap = max(COUNT_CAP, offset + limit)
+    count = _count(conn, table, expression, min_rowid, cap)
+    return min(count, cap), count > cap
 
 
 def _played_rooms(
@@ -167,76 +223,93 @@ def _played_rooms(
     *,
     exclude_playing_live: bool,
 ) -> Page[RoomHit]:
-    if plan.songs is None:
+    if plan.plays is None:
         return Page((), 0, offset)
-    where = ["1"]
-    if exclude_playing_live:
-        where.append(
-            "NOT (r.live = 1 AND p.song_id IN"
-            " (SELECT rowid FROM songs_fts WHERE songs_fts MATCH :songs))"
-        )
-    if plan.room_filter:
-        where.append("r.id IN (SELECT rowid FROM rooms_fts WHERE rooms_fts MATCH :room_filter)")
+    scan = max(SCAN_CAP, 4 * (offset + limit))
+    room_filter, filter_params = _room_side_filter(plan.room_terms)
+    # The newest ``scan`` matching plays in the window (a backwards walk of time keys), each
+    # room's latest of them, minus rooms playing it live now, best first. MATERIALIZED: as
+    # co-routines the steps run at twice the cost.
     sql = (
-        f"{_played_cte(plan)} SELECT {ROOM_FIELDS}, {_PLAYED_SONG_FIELDS}, count(*) OVER ()"
-        f" FROM played JOIN rooms r ON r.id = played.room_id {ROOM_JOINS} {_PLAYED_SONG}"
-        f" WHERE {' AND '.join(where)}"
-        " ORDER BY r.live DESC, fav.url IS NOT NULL DESC, played.at DESC, r.id"
+        "WITH m AS MATERIALIZED (SELECT rowid AS key FROM plays_fts WHERE plays_fts MATCH :plays"
+        "  AND rowid >= :since_key ORDER BY rowid DESC LIMIT :scan),"
+        " latest AS MATERIALIZED (SELECT p.room_id, max(m.key) AS key, p.id AS play_id"
+        "  FROM m CROSS JOIN plays p ON p.fts_rowid = m.key WHERE p.at >= :since"
+        "  GROUP BY p.room_id)"
+        " SELECT latest.room_id, latest.play_id, count(*) OVER (), (SELECT count(*) FROM m)"
+        " FROM latest CROSS JOIN rooms r ON r.id = latest.room_id"
+        " LEFT JOIN favorites fav ON fav.url = r.url"
+        f" WHERE NOT (:exclude AND r.live AND r.now_play_id = latest.play_id){room_filter}"
+        " ORDER BY r.live DESC, fav.url IS NOT NULL DESC, latest.key DESC"
         " LIMIT :limit OFFSET :offset"
     )
-    params = _params(plan, since, limit, offset)
-    return _page(conn, sql, params, offset, _played_hit)
+    params = {
+        "plays": plan.plays,
+        "since_key": time_key(since),
+        "since": since,
+        "scan": scan,
+        "exclude": exclude_playing_live,
+        "limit": limit,
+        "offset": offset,
+        **filter_params,
+    }
+    rows = conn.execute(sql, params).fetchall()
+    if not rows and offset:  # past the end: how many were there?
+        rows_all = conn.execute(sql, {**params, "limit": 1, "offset": 0}).fetchall()
+        total, scanned = (rows_all[0][2], rows_all[0][3]) if rows_all else (0, 0)
+    else:
+        total, scanned = (rows[0][2], rows[0][3]) if rows else (0, 0)
+    found = rooms_by_id(conn, [row[0] for row in rows])
+    songs = _songs(conn, [row[1] for row in rows])
+    hits = tuple(RoomHit(found[row[0]], "played", songs[row[1]]) for row in rows)
+    return Page(hits, total, offset, scanned >= scan)
 
 
-def _played_hit(row: Sequence[Any]) -> RoomHit:
-    song = _song(row[ROOM_FIELD_COUNT : ROOM_FIELD_COUNT + 5])
-    return RoomHit(room_from_row(row), "played", song)
+def _room_side_filter(terms: tuple[Term, ...]) -> tuple[str, dict[str, str]]:
+    """SQL requiring a room (``r``) to carry the ``#tag``s and ``genre:`` words of ``terms``,
+    read from ``room_tags`` (an FTS probe per room would re-parse the query each time)."""
+    clauses: list[str] = []
+    params: dict[str, str] = {}
+    for number, term in enumerate(terms):
+        name = f"room_term_{number}"
+        if term.field == "tag":  # one word: the tag key
+            key = term.words[0]
+            if term.prefix:
+                test = f"t.key >= :{name} AND t.key < :{name}_end"
+                params[f"{name}_end"] = key + "\U0010ffff"
+            else:
+                test = f"t.key = :{name}"
+            params[name] = key
+            kind = "hashtag"
+        else:  # genre words, as a run of words in one genre key ("hip hop")
+            test = f"(' ' || t.key || ' ') LIKE :{name}"
+            params[name] = "% " + " ".join(term.words) + ("%" if term.prefix else " %")
+            kind = "genre"
+        clauses.append(
+            f" AND EXISTS (SELECT 1 FROM room_tags t WHERE t.room_id = r.id"
+            f" AND t.kind = '{kind}' AND {test})"
+        )
+    return "".join(clauses), params
+
+
+def _songs(conn: sqlite3.Connection, play_ids: list[int]) -> dict[int, Song]:
+    rows = conn.execute(
+        "SELECT p.id, s.artist, s.title, s.album, p.at, p.via FROM plays p"
+        f" JOIN songs s ON s.id = p.song_id WHERE p.id IN ({', '.join('?' * len(play_ids))})",
+        play_ids,
+    )
+    return {row[0]: Song(*row[1:]) for row in rows}
 
 
 def _tracks(conn: sqlite3.Connection, plan: Plan, limit: int, offset: int) -> Page[TrackRecord]:
     if plan.tracks is None:
         return Page((), 0, offset)
-    sql = (
-        "SELECT t.path, t.title, t.artist, t.album, t.genre, t.duration_s, t.mtime_ns, t.size,"
-        " count(*) OVER ()"
-        f" FROM (SELECT rowid AS id, bm25(tracks_fts, {_TRACK_WEIGHTS}) AS rel FROM tracks_fts"
-        "  WHERE tracks_fts MATCH :tracks) hit JOIN tracks t ON t.id = hit.id"
-        " ORDER BY hit.rel, t.artist, t.album, t.title, t.path LIMIT :limit OFFSET :offset"
-    )
-    params = {"tracks": plan.tracks, "limit": limit, "offset": offset}
-    return _page(conn, sql, params, offset, lambda row: TrackRecord(*row[:8]))
-
-
-def _params(plan: Plan, since: float, limit: int, offset: int) -> dict[str, object]:
-    return {
-        "rooms": plan.rooms,
-        "now": plan.now,
-        "songs": plan.songs,
-        "room_filter": plan.room_filter,
-        "since": since,
-        "boost": FAVORITE_BOOST,
-        "limit": limit,
-        "offset": offset,
-    }
-
-
-def _song(values: Sequence[Any]) -> Song | None:
-    artist, title, album, at, via = values
-    return None if at is None else Song(artist, title, album, at, via)
-
-
-def _page(
-    conn: sqlite3.Connection,
-    sql: str,
-    params: dict[str, object],
-    offset: int,
-    convert: Callable[[Sequence[Any]], T],
-) -> Page[T]:
-    """Run a paged query whose last column is ``count(*) OVER ()``."""
-    rows = conn.execute(sql, params).fetchall()
-    if rows:
-        return Page(tuple(convert(row) for row in rows), rows[0][-1], offset)
-    if offset == 0:
-        return Page((), 0, offset)
-    first = conn.execute(sql, {**params, "limit": 1, "offset": 0}).fetchone()  # past the end
-    return Page((), first[-1] if first else 0, offset)
+    ids = _rowids(conn, "tracks_fts", plan.tracks, 0, limit, offset, "ASC")
+    total, capped = _total(conn, "tracks_fts", plan.tracks, 0, offset, len(ids), limit)
+    rows = conn.execute(
+        "SELECT id, path, title, artist, album, genre, duration_s, mtime_ns, size FROM tracks"
+        f" WHERE id IN ({', '.join('?' * len(ids))})",
+        ids,
+    ).fetchall()
+    by_id = {row[0]: TrackRecord(*row[1:]) for row in rows}
+    return Page(tuple(by_id[track_id] for track_id in ids), total, offset, capped)

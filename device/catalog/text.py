@@ -42,6 +42,8 @@ _ASCII_LETTER = re.compile(r"[a-z]")
 
 def fold(text: str) -> str:
     """``text`` as search compares it: lower case, no accents, look-alikes made Latin."""
+    if text.isascii():
+        return text.lower()  # casefold and NFKD change nothing else in ASCII
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     folded = stripped.translate(_EXTRA_FOLDS)
