@@ -97,11 +97,18 @@ def record_song(
 
 
 def _delete_plays(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> None:
-    """Delete the plays ``where`` selects, and their FTS rows."""
+    """Delete the plays ``where`` selects, their FTS rows, and songs no play refers to now."""
+    song_ids = {row[0] for row in conn.execute(f"SELECT song_id FROM plays WHERE {where}", params)}
+    if not song_ids:
+        return
     conn.execute(
         f"DELETE FROM plays_fts WHERE rowid IN (SELECT fts_rowid FROM plays WHERE {where})", params
     )
     conn.execute(f"DELETE FROM plays WHERE {where}", params)
+    conn.executemany(
+        "DELETE FROM songs WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM plays WHERE song_id = ?1)",
+        [(song_id,) for song_id in song_ids],
+    )
 
 
 def _song_id(conn: sqlite3.Connection, artist: str, title: str, album: str) -> int:
@@ -135,7 +142,7 @@ def prune(conn: sqlite3.Connection, now: float, limits: HistoryLimits) -> None:
     stale_now = [
         row[0]
         for row in conn.execute(
-            "SELECT r.id FROM rooms r JOIN plays p ON p.id = r.now_play_id WHERE p.at < ?",
+            "SELECT id FROM rooms WHERE now_play_id IN (SELECT id FROM plays WHERE at < ?)",
             (cutoff,),
         )
     ]
@@ -155,7 +162,6 @@ def prune(conn: sqlite3.Connection, now: float, limits: HistoryLimits) -> None:
         _delete_plays(conn, "room_id = ?", (room_id,))
         index.unindex_room(conn, room_id)
         conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
-    conn.execute("DELETE FROM songs WHERE id NOT IN (SELECT song_id FROM plays)")
     conn.execute(
         "DELETE FROM played WHERE target NOT IN"
         " (SELECT target FROM played ORDER BY at DESC LIMIT ?)",

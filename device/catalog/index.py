@@ -1,6 +1,6 @@
 """The full-text indexes: folded words of rooms, plays and tracks, kept in step with them.
 
-Written here and nowhere else, inside the caller's transaction. Three choices keep every
+Written here and nowhere else, inside the caller's transaction. Four choices keep every
 keystroke of a search to a few index reads on 50,000 rooms:
 
 * **Folded in Python.** Text goes through :func:`device.catalog.text.fold` before it is

@@ -41,6 +41,8 @@ def _check_time(at: object) -> float:
 def set_favorite(conn: sqlite3.Connection, url: str, favorite: bool, at: float) -> None:
     """Follow (or stop following) the room at ``url``; it need not be in any directory."""
     _check_target("url", url)
+    if not isinstance(favorite, bool):
+        raise TypeError(f"favorite must be a bool, not {favorite!r}")
     if favorite:
         conn.execute(
             "INSERT OR IGNORE INTO favorites(url, added_at) VALUES (?, ?)", (url, _check_time(at))

@@ -5,8 +5,9 @@ Syntax (every input is valid; nothing here raises):
 * plain words match everything: room name, description, genres, hashtags, songs heard,
   local tracks' title, artist, album and genre;
 * ``#tag`` — a hashtag (one word; ``#lo-fi`` = ``#lofi``); for local tracks, their genre;
-* ``artist:``, ``song:``, ``album:``, ``genre:`` — the words after the prefix, up to the
-  next prefix or ``#tag``, must match that field (``artist:daft punk song:around``);
+* ``artist:``, ``song:`` (or ``title:``), ``album:``, ``genre:`` — the words after the
+  prefix, up to the next prefix or ``#tag``, must match that field (``artist:daft punk
+  song:around``), so plain words go first (``live artist:daft punk``);
 * ``"quoted words"`` match as a phrase; an unclosed quote runs to the end;
 * the last word is a prefix (search-as-you-type) unless the query ends in a space or a
   closing quote; every term must match (AND).

@@ -85,6 +85,8 @@ def update_rooms(
 ) -> None:
     """Make ``records`` the live rooms of ``source``: add new ones, update changed ones,
     mark that source's other rooms not live (kept, with their history and favorites)."""
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"source must name a directory spec, not {source!r}")
     for record in records:
         if record.source != source:
             raise ValueError(f"room {record.url} is from {record.source!r}, not {source!r}")

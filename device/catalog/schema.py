@@ -37,6 +37,7 @@ CREATE TABLE rooms (
     now_play_id INTEGER REFERENCES plays(id) ON DELETE SET NULL
 );
 CREATE INDEX rooms_live ON rooms(live);
+CREATE INDEX rooms_now_play ON rooms(now_play_id);  -- deleting a play looks its room up
 CREATE INDEX rooms_source ON rooms(source, live);
 CREATE TABLE room_tags (
     room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,

@@ -1,17 +1,17 @@
 """Search: one query, three ranked groups — live rooms, rooms that recently played it, tracks.
 
-Live rooms come in tiers, each walked in search-key order (favorites, then listeners; see
-:mod:`device.catalog.index`): rooms playing the match now (their current song matches every
-song-side term) > rooms whose name, hashtags or genres match > rooms matched elsewhere
-(description). The recent group holds rooms whose history has a matching song in the window
-and that are not playing it live now (those lead the live group): live ones first, then
-favorites, then the most recent. Room-side terms (``#tag``, ``genre:``) filter it; song-side
-terms must match the song itself. Tracks come in index order (the order they were scanned).
+Live rooms come in the tiers of :class:`~device.catalog.plan.Plan` (playing it now > name,
+hashtags or genres match > matched elsewhere), each walked in search-key order: favorites,
+then listeners (see :mod:`device.catalog.index`). The recent group holds rooms whose
+history has a matching song in the window and that are not playing it live now (those lead
+the live group): live ones first, then favorites, then the most recent. Room-side terms
+(``#tag``, ``genre:``) filter it; song-side terms must match the song itself. Tracks come in
+index order (the order they were scanned).
 
 Each group reads only its page, so a keystroke costs about the same for ``d`` (40,000
-matches) as for ``daft punk``. Counting is bounded too: a total at or beyond
-:data:`COUNT_CAP` stops there and the page says ``capped`` ("1000+"). The recent group scans
-at most :data:`SCAN_CAP` matching plays, newest first.
+matches) as for ``daft punk``. Counting is bounded too: a total beyond :data:`COUNT_CAP`
+stops there and the page says ``capped`` ("1000+"). The recent group looks at the newest
+:data:`SCAN_CAP` matching plays only (``capped`` when there were more).
 
 Functions are reads (run them in one read transaction); nothing here raises on query text.
 """
@@ -19,113 +19,23 @@ Functions are reads (run them in one read transaction); nothing here raises on q
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 
-from device.catalog.index import (
-    LIVE_KEY_MIN,
-    MARK_ALBUM,
-    MARK_ARTIST,
-    MARK_GENRE,
-    MARK_NAME,
-    MARK_TAG,
-    MARK_TITLE,
-    PLAIN,
-    PREFIX_INDEXED_CHARS,
-    room_id_of,
-    time_key,
-)
-from device.catalog.query import Expand, Field, Term, fts_expression, parse
+from device.catalog.index import LIVE_KEY_MIN, room_id_of, time_key
+from device.catalog.plan import Plan, Vocabulary
+from device.catalog.query import Term
 from device.catalog.records import Page, RoomHit, SearchResults, Song, TrackRecord
 from device.catalog.rooms import rooms_by_id
 
-__all__ = ["COUNT_CAP", "SCAN_CAP", "Plan", "rooms_that_played", "search"]
+__all__ = ["COUNT_CAP", "SCAN_CAP", "rooms_that_played", "search"]
 
 COUNT_CAP = 1000
 SCAN_CAP = 200
-MAX_EXPANSION = 32  # more words than this start the prefix: let FTS5 merge them
-_SONG_FIELDS: tuple[Field, ...] = ("any", "artist", "song", "album")
-# Which index fields (token marks) each query field matches, per use.
-_SONG_MARKS: dict[Field, tuple[str, ...]] = {
-    "any": (PLAIN,),
-    "artist": (MARK_ARTIST,),
-    "song": (MARK_TITLE,),
-    "album": (MARK_ALBUM,),
-}
-_NOW_MARKS: dict[Field, tuple[str, ...]] = {
-    **_SONG_MARKS,
-    "any": (MARK_ARTIST, MARK_TITLE, MARK_ALBUM),
-}
-_ROOM_MARKS: dict[Field, tuple[str, ...]] = {
-    **_SONG_MARKS,
-    "tag": (MARK_TAG,),
-    "genre": (MARK_GENRE,),
-}
-_STRONG_MARKS: dict[Field, tuple[str, ...]] = {
-    "any": (MARK_NAME, MARK_TAG, MARK_GENRE),
-    "tag": (MARK_TAG,),
-    "genre": (MARK_GENRE,),
-}
-_TRACK_MARKS: dict[Field, tuple[str, ...]] = {**_ROOM_MARKS, "tag": (MARK_GENRE,)}
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A parsed query as MATCH expressions (None: that part cannot match anything)."""
-
-    live: str | None  # every term, against room text and the song playing now
-    live_tiers: tuple[tuple[str, bool], ...]  # (expression, playing the match), best first
-    plays: str | None  # song-side terms against songs heard
-    room_terms: tuple[Term, ...]  # room-side terms (#tag, genre:), to filter played rooms
-    tracks: str | None
-
-    @classmethod
-    def of(cls, query: str, expand: Expand) -> Plan:
-        terms = parse(query)
-        song_side = [term for term in terms if term.field in _SONG_FIELDS]
-        room_side = tuple(term for term in terms if term.field not in _SONG_FIELDS)
-        every = fts_expression(terms, _ROOM_MARKS, expand)
-        tiers: list[tuple[str, bool]] = []
-        if every is not None:
-            now = fts_expression(song_side, _NOW_MARKS, expand)
-            if now is not None:  # playing it: the song matches the song-side terms
-                tiers.append((f"({every}) AND ({now})" if room_side else now, True))
-            strong = fts_expression(terms, _STRONG_MARKS, expand)
-            if strong is not None:  # name, hashtags or genres match (a subset of every)
-                tiers.append((strong, False))
-            tiers.append((every, False))
-        return cls(
-            live=every,
-            live_tiers=tuple(tiers),
-            plays=fts_expression(song_side, _SONG_MARKS, expand),
-            room_terms=room_side,
-            tracks=fts_expression(terms, _TRACK_MARKS, expand),
-        )
-
-
-class _Vocabulary:
-    """Expands long prefix tokens into the indexed terms they start (see ``search_terms``
-    in :mod:`device.catalog.index`); one per search, remembering what it looked up."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._known: dict[str, list[str] | None] = {}
-
-    def __call__(self, token: str) -> list[str] | None:
-        if len(token) <= PREFIX_INDEXED_CHARS:
-            return None  # FTS5's prefix index answers it directly
-        if token not in self._known:
-            rows = self._conn.execute(
-                "SELECT term FROM search_terms WHERE term >= ? AND term < ? LIMIT ?",
-                (token, token + "\U0010ffff", MAX_EXPANSION + 1),
-            ).fetchall()
-            self._known[token] = None if len(rows) > MAX_EXPANSION else [row[0] for row in rows]
-        return self._known[token]
 
 
 def search(
     conn: sqlite3.Connection, query: str, since: float, limit: int, offset: int
 ) -> SearchResults:
-    plan = Plan.of(query, _Vocabulary(conn))
+    plan = Plan.of(query, Vocabulary(conn))
     return SearchResults(
         query=query,
         live_rooms=_live_rooms(conn, plan, limit, offset),
@@ -138,7 +48,7 @@ def rooms_that_played(
     conn: sqlite3.Connection, query: str, since: float, limit: int, offset: int
 ) -> Page[RoomHit]:
     """Rooms (live or not) that played a song matching ``query`` at or after ``since``."""
-    plan = Plan.of(query, _Vocabulary(conn))
+    plan = Plan.of(query, Vocabulary(conn))
     return _played_rooms(conn, plan, since, limit, offset, exclude_playing_live=False)
 
 
@@ -239,7 +149,7 @@ def _played_rooms(
         " SELECT latest.room_id, latest.play_id, count(*) OVER (), (SELECT count(*) FROM m)"
         " FROM latest CROSS JOIN rooms r ON r.id = latest.room_id"
         " LEFT JOIN favorites fav ON fav.url = r.url"
-        f" WHERE NOT (:exclude AND r.live AND r.now_play_id = latest.play_id){room_filter}"
+        f" WHERE NOT (:exclude AND r.live AND r.now_play_id IS latest.play_id){room_filter}"
         " ORDER BY r.live DESC, fav.url IS NOT NULL DESC, latest.key DESC"
         " LIMIT :limit OFFSET :offset"
     )
