@@ -31,6 +31,12 @@ def run_unit(room_url: str, seconds: float | None) -> int:
             "refresh_s = 10.0\n"
         )
         base = [*UNIT, "--config", str(config)]
+        print(
+            f"Unit config: {config}\n"
+            f"  try, from another terminal: .venv/bin/drivetime-unit --config {config} "
+            "ctl search '#jazz'",
+            flush=True,
+        )
         engine = subprocess.Popen([*base, "engine", "--join", room_url])
         watcher = None
         try:
