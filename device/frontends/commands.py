@@ -35,8 +35,7 @@ from device.protocol import (
     Volume,
     Watch,
 )
-
-CATALOG_COMMANDS = (Search, Browse, Favorite, PresetSet, PresetClear, PresetPlay)
+from device.protocol.catalog_messages import CATALOG_COMMANDS
 
 
 def state_event(snapshot: PlayerSnapshot) -> PlayerState:

@@ -24,6 +24,7 @@ from device.protocol import (
     Error,
     ErrorCode,
     Event,
+    Message,
     ProtocolError,
     StreamDeframer,
     Watch,
@@ -87,11 +88,11 @@ class ControlServer:
         try:
             while data := await reader.read(READ_BYTES):
                 for payload in deframer.feed(data):
-                    reply = await self._reply_to(payload)
+                    command, reply = await self._reply_to(payload)
                     writer.write(frame(encode_message(reply)))
                     if isinstance(reply, Error) or watcher is not None:
                         continue
-                    if _is_watch(payload):
+                    if isinstance(command, Watch):
                         watcher = _Watcher(writer)
                         self._player.add_listener(watcher)
                         watcher.on_state(self._player.snapshot())
@@ -109,18 +110,19 @@ class ControlServer:
             writer.close()
             self._clients.discard(task)
 
-    async def _reply_to(self, payload: bytes) -> Error | object:
+    async def _reply_to(self, payload: bytes) -> tuple[Command | None, Message]:
+        """The decoded command (None if it is not one) and the reply to send."""
         try:
             message = decode_message(payload)
         except ProtocolError as exc:
-            return Error(re=0, code=exc.code, msg=exc.message[:256])
+            return None, Error(re=0, code=exc.code, msg=exc.message[:256])
         if not isinstance(message, Command):
-            return Error(re=0, code=ErrorCode.UNKNOWN, msg="the engine accepts commands only")
+            return None, Error(re=0, code=ErrorCode.UNKNOWN, msg="the engine accepts commands only")
         try:
-            return await execute(self._player, message, self._catalog)
+            return message, await execute(self._player, message, self._catalog)
         except Exception as exc:  # the engine keeps playing whatever one command did
             log.exception("command %s failed", message.name)
-            return Error(re=message.id, code=ErrorCode.INTERNAL, msg=str(exc)[:256])
+            return message, Error(re=message.id, code=ErrorCode.INTERNAL, msg=str(exc)[:256])
 
 
 async def _answers(path: Path) -> bool:
@@ -131,13 +133,6 @@ async def _answers(path: Path) -> bool:
         return False
     writer.close()
     return True
-
-
-def _is_watch(payload: bytes) -> bool:
-    try:
-        return isinstance(decode_message(payload), Watch)
-    except ProtocolError:
-        return False
 
 
 class _Watcher(PlayerListener):
