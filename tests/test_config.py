@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import device.config
 from device.audio.outputs import open_output
 from device.config import _RANGES, Config, ConfigError, config_from_dict, load_config
-from device.engine import build_player
+from device.core.player_setup import build_player
 
 
 def test_no_file_means_defaults():

@@ -20,8 +20,8 @@ from device.cli.lines import event_line
 from device.config import Config
 from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.player import Player
-from device.engine import build_player, open_configured_output
-from device.frontends.commands import now_playing_event, state_event, stats_event
+from device.core.player_setup import build_player, open_configured_output
+from device.frontends.events import now_playing_event, state_event, stats_event
 
 DRAIN_TIMEOUT_S = 10.0  # after a file ends: the output plays what it holds (under a second)
 

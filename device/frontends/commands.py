@@ -6,12 +6,11 @@ so a command means the same thing whoever sends it.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from device.core.catalog_service import CatalogService
-from device.core.listener import PlayerSnapshot, PlayoutStats
 from device.core.player import Player
+from device.frontends.events import state_event
 from device.protocol import (
     Browse,
     Command,
@@ -21,39 +20,18 @@ from device.protocol import (
     Join,
     Message,
     Mode,
-    NowPlaying,
     Ok,
     Pause,
-    PlayerState,
     PresetClear,
     PresetPlay,
     PresetSet,
     Resume,
     Search,
-    Stats,
     Status,
     Volume,
     Watch,
 )
 from device.protocol.catalog_messages import CATALOG_COMMANDS
-
-
-def state_event(snapshot: PlayerSnapshot) -> PlayerState:
-    return PlayerState(
-        state=snapshot.state,
-        room=snapshot.room,
-        mode=snapshot.mode,
-        volume=snapshot.volume,
-        detail=snapshot.detail[:256],
-    )
-
-
-def now_playing_event(artist: str, title: str, album: str) -> NowPlaying:
-    return NowPlaying(artist=artist[:256], title=title[:256], album=album[:256])
-
-
-def stats_event(stats: PlayoutStats) -> Stats:
-    return Stats(**asdict(stats))
 
 
 async def execute(

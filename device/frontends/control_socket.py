@@ -18,7 +18,8 @@ from pathlib import Path
 from device.core.catalog_service import CatalogService
 from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.player import Player
-from device.frontends.commands import execute, now_playing_event, state_event, stats_event
+from device.frontends.commands import execute
+from device.frontends.events import now_playing_event, state_event, stats_event
 from device.protocol import (
     Command,
     Error,

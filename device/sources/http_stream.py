@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
@@ -334,6 +335,13 @@ class HttpResponse:
         if buffered := await self.body._take_buffered():
             on_data(buffered)
         await ended
+
+    def wake_for_at_least(self, nbytes: int) -> None:
+        """Let the kernel wake the reader only once ``nbytes`` are waiting (``SO_RCVLOWAT``);
+        end of stream and errors still wake it at once. Fewer, larger reads of the same bytes."""
+        sock = self.writer.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, max(1, nbytes))
 
     def close(self) -> None:
         """Drop the connection at once (no lingering: a listener has nothing left to say)."""

@@ -517,3 +517,43 @@ async def test_refused_then_healed_proxy_recovers():
         (State.STREAMING, None),
     ]
     assert listener.data[1] == server.sent[0]
+
+
+# -- read batching -----------------------------------------------------------------------------
+
+
+class SizedListener(Listener):
+    """Also records the size of every delivery and when it came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deliveries: list[tuple[float, int]] = []
+
+    def on_data(self, data: bytes) -> None:
+        self.deliveries.append((asyncio.get_running_loop().time(), len(data)))
+        super().on_data(data)
+
+
+@pytest.mark.parametrize("batch_ms", [0.0, 100.0])
+@async_test
+async def test_a_steady_stream_is_read_in_batches_once_its_rate_is_known(monkeypatch, batch_ms):
+    monkeypatch.setattr("device.sources.room_stream.RATE_FROM_S", 0.3)
+    monkeypatch.setattr("device.sources.room_stream.RATE_WINDOW_S", 0.5)
+    # A page of 250 bytes every 20 ms (12.5 kB/s, a 96 kb/s room), then the server closes:
+    # 100 ms of it is 1250 bytes.
+    pages = tuple(pattern(250, seed) for seed in range(100))
+    config = dataclasses.replace(FAST, read_batch_ms=batch_ms, stall_timeout_s=1.0)
+    async with FakeIcecast(Reply(body=pages, gap_s=0.02)) as server:
+        listener = SizedListener()
+        async with streaming(server.url, listener, config=config, sleep=FakeSleep(limit=0)):
+            await until(lambda: server.gone and server.gone[0].is_set())
+            await until(lambda: listener.bytes_on(1) == 25_000)
+    # Every byte, in order, the tail under one batch included (end of stream wakes the reader).
+    assert listener.data[1] == b"".join(pages)
+    started = listener.deliveries[0][0]
+    late = [size for at, size in listener.deliveries[:-1] if at > started + 1.2]
+    assert len(late) >= 5
+    if batch_ms:
+        assert min(late) >= 1000, late  # ~1250 bytes per wake-up instead of one page
+    else:
+        assert max(late) <= 500, late  # each page as it arrives

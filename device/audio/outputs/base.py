@@ -51,8 +51,9 @@ class AudioOutput(ABC):
     snapshots): ``blocks_written`` counts source blocks delivered to the file, or to the
     device's ring (pyaudio: a ``stop`` discards the few blocks still in the ring);
     ``first_block_monotonic`` is ``time.monotonic()`` when the first block reached it (for
-    time-to-first-audio); ``latency_ms`` is the output latency the device reports (0 for
-    null/file); ``error`` holds the exception that ended playback early, if any.
+    time-to-first-audio); ``latency_ms`` is the output latency the device reports (null and
+    file, paced: how far ahead of its turn a block is rendered on average); ``error`` holds
+    the exception that ended playback early, if any.
     """
 
     spec: str
