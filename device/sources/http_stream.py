@@ -20,6 +20,7 @@ cancelled.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 from collections.abc import Callable
@@ -252,10 +253,20 @@ class _StreamProtocol(asyncio.StreamReaderProtocol, asyncio.BufferedProtocol):
     _on_data: Callable[[bytes], None] | None = None
     _ended: asyncio.Future[None] | None = None
     _connection_over = False  # EOF or connection lost, before or after divert
+    _poll_socket: socket.socket | None = None
+    _poll_timer: asyncio.TimerHandle | None = None
+    _poll_interval_s = 0.0
 
     def __init__(self, reader: asyncio.StreamReader, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__(reader, loop=loop)
         self._recv_view = memoryview(bytearray(RECV_BYTES))
+        self._event_loop = loop
+        self._socket_transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assert isinstance(transport, asyncio.Transport)
+        self._socket_transport = transport
 
     def divert(self, on_data: Callable[[bytes], None], ended: asyncio.Future[None]) -> None:
         self._on_data, self._ended = on_data, ended
@@ -276,11 +287,58 @@ class _StreamProtocol(asyncio.StreamReaderProtocol, asyncio.BufferedProtocol):
             except Exception as exc:
                 ended.set_exception(exc)  # type: ignore[union-attr]
 
+    def poll_every(self, interval_s: float) -> None:
+        """From now on read the socket on a timer, every ``interval_s``, instead of when the
+        selector says it is readable (see ``HttpResponse.pace_reads``). Only after ``divert``."""
+        transport = self._socket_transport
+        if self._poll_socket is not None or transport is None or self._connection_over:
+            return
+        # A handle of our own on the connection (a dup of its descriptor): asyncio's socket
+        # object is left alone, and reading stops on the transport so that only we read.
+        fileno = transport.get_extra_info("socket").fileno()
+        self._poll_socket = socket.socket(fileno=os.dup(fileno))
+        self._poll_socket.setblocking(False)
+        transport.pause_reading()
+        self._poll_interval_s = interval_s
+        self._poll_timer = self._event_loop.call_later(interval_s, self._poll)
+
+    def _poll(self) -> None:
+        poll_socket, view = self._poll_socket, self._recv_view
+        if poll_socket is None:
+            return
+        while True:
+            try:
+                nbytes = poll_socket.recv_into(view)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                self._stop_polling()
+                self._end(exc)
+                return
+            if nbytes == 0:
+                self._stop_polling()
+                self._end(None)
+                return
+            self.buffer_updated(nbytes)
+            if nbytes < len(view) or self._poll_socket is None:
+                break
+        if self._poll_socket is not None:
+            self._poll_timer = self._event_loop.call_later(self._poll_interval_s, self._poll)
+
+    def _stop_polling(self) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+            self._poll_timer = None
+        if self._poll_socket is not None:
+            self._poll_socket.close()  # our duplicate only; the transport closes its own
+            self._poll_socket = None
+
     def eof_received(self) -> bool:
         self._end(None)
         return super().eof_received()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_polling()
         self._end(exc)
         super().connection_lost(exc)
 
@@ -336,12 +394,12 @@ class HttpResponse:
             on_data(buffered)
         await ended
 
-    def wake_for_at_least(self, nbytes: int) -> None:
-        """Let the kernel wake the reader only once ``nbytes`` are waiting (``SO_RCVLOWAT``);
-        end of stream and errors still wake it at once. Fewer, larger reads of the same bytes."""
-        sock = self.writer.transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, max(1, nbytes))
+    def pace_reads(self, interval_s: float) -> None:
+        """Read the body every ``interval_s`` on a timer rather than at every segment the
+        network brings; what arrived meanwhile comes in one read. Only while delivering."""
+        protocol = self.writer.transport.get_protocol()
+        if isinstance(protocol, _StreamProtocol) and interval_s > 0:
+            protocol.poll_every(interval_s)
 
     def close(self) -> None:
         """Drop the connection at once (no lingering: a listener has nothing left to say)."""

@@ -53,10 +53,8 @@ log = logging.getLogger(__name__)
 
 OGG_MEDIA_TYPES = frozenset({"application/ogg", "audio/ogg", "audio/opus"})
 USER_AGENT = "drivetime-unit/0.1"
-MAX_READ_BATCH_MS = 200.0
-MAX_READ_BATCH_BYTES = 8_192  # whatever the measured rate: a bound on the added delay
-RATE_FROM_S = 2.0
-RATE_WINDOW_S = 2.0
+MAX_READ_PAUSE_MS = 200.0
+PACE_FROM_S = 2.0
 # Icecast sends a source's ice-* headers to listeners renamed icy-*; we expose the ice-* names.
 ROOM_HEADER_NAMES = ("name", "description", "genre")
 
@@ -103,9 +101,9 @@ class RoomStreamConfig:
     # (chunked or sized ones; Icecast's plain bodies come as the socket delivers them).
     read_chunk: int = 16_384
     healthy_after_s: float = 10.0  # a connection that streamed this long resets the backoff
-    # Once the stream's steady rate is known, wake for the body only when about this much
-    # audio is waiting (see _ReadBatcher); 0 reads every segment the moment it arrives.
-    read_batch_ms: float = 60.0
+    # Once the server's burst is in, leave the socket unread this long after each delivery
+    # (see _ReadPacer); 0 reads every segment the moment it arrives.
+    read_pause_ms: float = 60.0
 
     def __post_init__(self) -> None:
         for name in ("connect_timeout_s", "stall_timeout_s", "backoff_initial_s"):
@@ -115,9 +113,9 @@ class RoomStreamConfig:
             raise ValueError(f"read_chunk must be >= 1 byte (got {self.read_chunk})")
         if self.healthy_after_s < 0:
             raise ValueError(f"healthy_after_s must be >= 0 (got {self.healthy_after_s})")
-        if not 0 <= self.read_batch_ms <= MAX_READ_BATCH_MS:
+        if not 0 <= self.read_pause_ms <= MAX_READ_PAUSE_MS:
             raise ValueError(
-                f"read_batch_ms must be 0..{MAX_READ_BATCH_MS:g} (got {self.read_batch_ms})"
+                f"read_pause_ms must be 0..{MAX_READ_PAUSE_MS:g} (got {self.read_pause_ms})"
             )
         Backoff(self.backoff_initial_s, self.backoff_max_s, self.backoff_jitter)  # validates
 
@@ -147,37 +145,29 @@ class _Connection:
     bytes_received: int = 0
 
 
-class _ReadBatcher:
-    """Batches a live stream's reads: fewer wake-ups of the event loop for the same bytes.
+class _ReadPacer:
+    """Paces a steady stream's reads: fewer wake-ups of the event loop for the same bytes.
 
     Icecast writes each Ogg page as it comes (a page per 20 ms frame from our rooms), so the
     loop would wake 50 times a second and run the whole receive path for ~250 bytes each time;
-    that fixed cost per wake-up was most of the event-loop thread's CPU. Once the stream's
-    steady rate is measured (over :data:`RATE_WINDOW_S`, starting :data:`RATE_FROM_S` after
-    connecting, so the server's burst on join is not counted), ``SO_RCVLOWAT`` asks the kernel
-    to wake us when ``batch_ms`` of audio is waiting. The cost is up to ``batch_ms`` of extra
-    delay before bytes reach the playout buffer, which the live target (120 ms) absorbs;
-    stalls, end of stream and resets are still seen at once or by the stall watchdog.
+    that fixed cost per wake-up was most of the event-loop thread's CPU. Once the connection
+    has streamed :data:`PACE_FROM_S` (the server's burst on join is in, at full speed), the
+    socket is left unread for ``read_pause_ms`` after each delivery, and what arrived meanwhile
+    comes with the next read. The pause is time, not bytes: a byte threshold (``SO_RCVLOWAT``)
+    was tried and caused underruns, because a variable-bitrate stream in a quiet passage
+    sends far fewer bytes per second than its average. The added delay is at most the pause,
+    which the live target absorbs; stalls are still seen by the stall watchdog.
     """
 
-    def __init__(self, response: HttpResponse, batch_ms: float, started_at: float) -> None:
+    def __init__(self, response: HttpResponse, pause_ms: float, started_at: float) -> None:
         self._response = response
-        self._batch_ms = batch_ms
-        self._mark: tuple[float, int] | None = None
-        self.check_at = started_at + RATE_FROM_S if batch_ms > 0 else math.inf
+        self._pause_s = pause_ms / 1000
+        self.check_at = started_at + PACE_FROM_S if pause_ms > 0 else math.inf
 
-    def check(self, now: float, received: int) -> None:
+    def start(self) -> None:
         """Called from ``deliver`` once ``now >= check_at``."""
-        if self._mark is None:
-            self._mark = (now, received)
-            self.check_at = now + RATE_WINDOW_S
-            return
-        marked_at, marked_bytes = self._mark
         self.check_at = math.inf
-        rate = (received - marked_bytes) / (now - marked_at)
-        batch_bytes = min(int(rate * self._batch_ms / 1000), MAX_READ_BATCH_BYTES)
-        if batch_bytes > 1:
-            self._response.wake_for_at_least(batch_bytes)
+        self._response.pace_reads(self._pause_s)
 
 
 class _StallWatchdog:
@@ -305,14 +295,14 @@ class RoomStream:
         """Hand the body to on_data until the connection ends or stalls (_Failure says which)."""
         loop = asyncio.get_running_loop()
         stall_s = self.config.stall_timeout_s
-        batcher = _ReadBatcher(response, self.config.read_batch_ms, connection.started_at)
+        pacer = _ReadPacer(response, self.config.read_pause_ms, connection.started_at)
 
         def deliver(data: bytes) -> None:
             now = connection.last_data_at = loop.time()
             connection.bytes_received += len(data)
             self.stats.bytes_received += len(data)
-            if now >= batcher.check_at:
-                batcher.check(now, connection.bytes_received)
+            if now >= pacer.check_at:
+                pacer.start()
             self._on_data(data)
 
         try:

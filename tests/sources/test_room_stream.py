@@ -519,7 +519,7 @@ async def test_refused_then_healed_proxy_recovers():
     assert listener.data[1] == server.sent[0]
 
 
-# -- read batching -----------------------------------------------------------------------------
+# -- paced reads ---------------------------------------------------------------------------------
 
 
 class SizedListener(Listener):
@@ -534,26 +534,43 @@ class SizedListener(Listener):
         super().on_data(data)
 
 
-@pytest.mark.parametrize("batch_ms", [0.0, 100.0])
+@pytest.mark.parametrize("pause_ms", [0.0, 100.0])
 @async_test
-async def test_a_steady_stream_is_read_in_batches_once_its_rate_is_known(monkeypatch, batch_ms):
-    monkeypatch.setattr("device.sources.room_stream.RATE_FROM_S", 0.3)
-    monkeypatch.setattr("device.sources.room_stream.RATE_WINDOW_S", 0.5)
+async def test_a_steady_stream_is_read_on_a_timer_once_the_burst_is_in(monkeypatch, pause_ms):
+    monkeypatch.setattr("device.sources.room_stream.PACE_FROM_S", 0.3)
     # A page of 250 bytes every 20 ms (12.5 kB/s, a 96 kb/s room), then the server closes:
     # 100 ms of it is 1250 bytes.
     pages = tuple(pattern(250, seed) for seed in range(100))
-    config = dataclasses.replace(FAST, read_batch_ms=batch_ms, stall_timeout_s=1.0)
+    config = dataclasses.replace(FAST, read_pause_ms=pause_ms, stall_timeout_s=1.0)
     async with FakeIcecast(Reply(body=pages, gap_s=0.02)) as server:
         listener = SizedListener()
         async with streaming(server.url, listener, config=config, sleep=FakeSleep(limit=0)):
             await until(lambda: server.gone and server.gone[0].is_set())
             await until(lambda: listener.bytes_on(1) == 25_000)
-    # Every byte, in order, the tail under one batch included (end of stream wakes the reader).
+            await until(lambda: (State.ERROR, RoomProblem.DISCONNECTED) in listener.log)
+    # Every byte, in order, and the end of the stream is still seen.
     assert listener.data[1] == b"".join(pages)
     started = listener.deliveries[0][0]
-    late = [size for at, size in listener.deliveries[:-1] if at > started + 1.2]
+    late = [size for at, size in listener.deliveries[:-1] if at > started + 0.6]
     assert len(late) >= 5
-    if batch_ms:
-        assert min(late) >= 1000, late  # ~1250 bytes per wake-up instead of one page
+    if pause_ms:
+        assert min(late) >= 750, late  # about 1250 bytes per wake-up instead of one page
     else:
         assert max(late) <= 500, late  # each page as it arrives
+
+
+@async_test
+async def test_a_reset_while_reads_are_paced_reconnects(monkeypatch):
+    monkeypatch.setattr("device.sources.room_stream.PACE_FROM_S", 0.1)
+    live = Reply(body=(pattern(250, 9),), gap_s=0.02, forever=True)
+    async with FakeIcecast(live) as server, proxied(server) as (proxy, url):
+        listener = SizedListener()
+        async with streaming(url, listener, sleep=FakeSleep(limit=5)) as stream:
+            await until(lambda: listener.bytes_on(1) >= 5000)  # 0.4 s: paced by now
+            assert max(size for _, size in listener.deliveries[-3:]) > 250
+            proxy.reset()
+            await until(lambda: listener.bytes_on(2) >= 2000)
+    assert stream.stats.last_problem_message == "disconnected (connection reset)"
+    for number in (1, 2):
+        received = listener.data[number]
+        assert received == server.sent[number - 1][: len(received)]
