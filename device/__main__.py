@@ -63,8 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     ctl.add_argument("words", nargs="+", metavar="COMMAND", help=CTL_HELP)
     ctl.set_defaults(run=_ctl)
 
-    play = commands.add_parser("play", help="play a room URL or .opus file in this process")
-    play.add_argument("target", help="http://… room URL or path to an .opus file")
+    play = commands.add_parser("play", help="play a room URL or music file in this process")
+    play.add_argument(
+        "target", help="http://… room URL, or a .opus, .ogg, .flac, .mp3 or .wav file"
+    )
     play.add_argument("--output", help="output spec: pyaudio[:name], file:PATH, null, auto")
     play.add_argument("--mode", choices=("live", "road"))
     play.add_argument(
@@ -85,7 +87,9 @@ def _percent(text: str) -> int:
 CTL_HELP = (
     "status | join URL | pause | resume | volume 0-100 | mode live|road | watch | "
     "search QUERY | rooms | browse live|tags|genres|favorites|recent|presets | "
-    "favorite URL [on|off] | preset set N [KIND] TARGET | preset play N | preset clear N"
+    "favorite URL [on|off] | preset set N [KIND] TARGET | preset play N | preset clear N | "
+    "library [artists | albums [ARTIST] | tracks ALBUM] | "
+    "queue [track|album|artist|playlist TARGET [shuffle]] | next | previous | shuffle on|off"
 )
 
 

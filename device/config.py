@@ -76,7 +76,9 @@ class CatalogConfig:
     path: str = ""  # SQLite file; "" = <state dir>/catalog.sqlite
     sources: tuple[str, ...] = ()  # "icecast:<base-url>", "playlist:<path or url>"
     refresh_s: float = 60.0  # directory and now-playing peeks, per round
-    resume: bool = True  # play the last room again at start
+    resume: bool = True  # play the last room (or track, at its position) again at start
+    # Local music folders; "auto" stands for the removable media mounted (/media/*/*, ...).
+    library: tuple[str, ...] = ("auto",)
 
     @property
     def db_path(self) -> Path:

@@ -16,6 +16,7 @@ from device.core.player import Player
 from device.core.player_setup import build_player, open_configured_output
 from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
 from device.sources.directory import parse_directory_spec
+from device.sources.library import default_library_roots
 
 log = logging.getLogger("drivetime.engine")
 
@@ -42,6 +43,7 @@ def open_catalog_service(config: Config, player: Player) -> CatalogService | Non
         sources=config.catalog.sources,
         refresh_s=config.catalog.refresh_s,
         resume=config.catalog.resume,
+        library_roots=_library_roots(config.catalog.library),
     )
     return CatalogService(catalog, player, settings)
 
@@ -122,6 +124,13 @@ async def run_engine(config: Config, join: str | None = None) -> None:
         await stop.wait()
     finally:
         await engine.close()
+
+
+def _library_roots(configured: tuple[str, ...]) -> tuple[str, ...]:
+    roots: list[str] = []
+    for entry in configured:
+        roots.extend(default_library_roots() if entry == "auto" else [entry])
+    return tuple(dict.fromkeys(roots))
 
 
 def _os_reason(exc: OSError, path: Path) -> str:

@@ -25,6 +25,8 @@ ADAPTERS = {
     "bumble": ("device/frontends/link/", "host/bumble_backend/", "tests/"),
     "bleak": ("host/",),
     "serial": ("hw/",),
+    "mutagen": ("device/sources/library/tags.py", "tests/"),
+    "miniaudio": ("device/audio/music_decoder.py", "tests/"),
 }
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class StreamInfo:
-    """One logical Ogg Opus stream (a chain link): a song, a show segment."""
+    """One logical stream: an Ogg Opus chain link (a song, a show segment), or a local music
+    file another decoder turns into PCM (``codec`` "pcm": nothing for the Opus decoder)."""
 
     serial: int
     channels: int
@@ -15,6 +16,7 @@ class StreamInfo:
     output_gain_q8: int = 0
     vendor: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    codec: str = "opus"
 
     @property
     def now_playing(self) -> dict[str, str]:

@@ -84,6 +84,7 @@ class PullKind(enum.Enum):
     PACKET = "packet"  # decode ``packet``
     CONCEAL = "conceal"  # packet-loss concealment for ``samples``
     SILENCE = "silence"  # digital silence for ``samples``
+    PCM = "pcm"  # ``pcm`` holds ``samples`` frames already decoded (local music files)
 
 
 @dataclass
@@ -92,6 +93,7 @@ class PlayoutItem:
     samples: int  # 48 kHz frames this item covers
     packet: AudioPacket | None = None  # for PACKET
     new_stream: StreamInfo | None = None  # first item of a new logical stream: reset decoder
+    pcm: bytes | memoryview | None = None  # for PCM: 48 kHz stereo s16le, at most 120 ms
 
 
 @dataclass

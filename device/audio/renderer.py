@@ -32,10 +32,12 @@ QUIET_PEAK = 104  # about -50 dBFS in s16: a frame this quiet can be stretched u
 # Enum members as module constants: a class attribute lookup per frame is not free.
 _PACKET = PullKind.PACKET
 _CONCEAL = PullKind.CONCEAL
+_PCM = PullKind.PCM
 
 
 class PacketFeed(Protocol):
-    """Where the renderer gets its frames: the playout buffer, or a local file's demuxer."""
+    """Where the renderer gets its frames: the playout buffer, a local file's demuxer, or a
+    music queue handing over decoded PCM."""
 
     def pull(self) -> PlayoutItem | None:
         """The next frame's worth; None when the source has ended for good."""
@@ -138,6 +140,8 @@ class Renderer:
             return False
         if item.new_stream is not None:
             self._start_stream(item.new_stream)
+        if item.kind is _PCM:
+            return self._take_pcm(item)
         decoder = self._decoder
         if item.kind is not _PACKET or decoder is None:
             return self._render_without_packet(item)
@@ -159,6 +163,16 @@ class Renderer:
             self._stretch_next = frames
         return True
 
+    def _take_pcm(self, item: PlayoutItem) -> bool:
+        """Already decoded audio (a FLAC, MP3, Vorbis or WAV file): copied as it is."""
+        pcm = item.pcm
+        assert pcm is not None
+        size = min(len(pcm), len(self._frame)) // self._bytes_per_frame * self._bytes_per_frame
+        self._frame_view[:size] = pcm[:size]
+        self._heard_audio = True
+        self._set_pending(0, size // self._bytes_per_frame)
+        return True
+
     def _render_without_packet(self, item: PlayoutItem) -> bool:
         """Concealment, silence, or a packet that came before its stream's headers (nothing
         can decode it: silence)."""
@@ -175,6 +189,9 @@ class Renderer:
         return True
 
     def _start_stream(self, info: StreamInfo) -> None:
+        if info.codec != "opus":
+            self._on_stream_start(info)  # a PCM file: announced, nothing to decode
+            return
         if self._decoder is None:
             self._decoder = OpusDecoder.for_stream(info)
             self._decoder.bind_output(self._frame_view)

@@ -7,6 +7,10 @@ syntax is in :mod:`device.catalog.query`.
 from device.catalog.catalog import MAX_PAGE, Catalog
 from device.catalog.history import HistoryLimits
 from device.catalog.records import (
+    TRACK_FORMATS,
+    LibraryAlbum,
+    LibraryArtist,
+    LibraryOverview,
     Page,
     Played,
     Preset,
@@ -24,9 +28,13 @@ from device.catalog.store import CatalogError
 
 __all__ = [
     "MAX_PAGE",
+    "TRACK_FORMATS",
     "Catalog",
     "CatalogError",
     "HistoryLimits",
+    "LibraryAlbum",
+    "LibraryArtist",
+    "LibraryOverview",
     "Page",
     "Played",
     "Preset",

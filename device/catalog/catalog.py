@@ -25,6 +25,7 @@ from typing import Literal, TypeVar
 from device.catalog import browse, history, index, personal, rooms, search, tracks
 from device.catalog.history import HistoryLimits
 from device.catalog.records import (
+    LibraryOverview,
     Page,
     Played,
     Preset,
@@ -187,6 +188,30 @@ class Catalog:
     def track_count(self) -> int:
         return self._run(tracks.track_count, write=False)
 
+    def tracks_under(self, root: str) -> list[TrackRecord]:
+        """Every track known under ``root``, by path (a rescan keeps the unchanged ones)."""
+        return self._run(lambda conn: tracks.tracks_under(conn, root), write=False)
+
+    def track_by_path(self, path: str) -> TrackRecord | None:
+        _check_text("path", path)
+        return self._run(lambda conn: tracks.track_by_path(conn, path), write=False)
+
+    def album_tracks(self, album: str, artist: str = "") -> list[TrackRecord]:
+        """``album``'s tracks in playing order (disc, track number, path); names are matched
+        exactly as :meth:`library_overview` lists them; ``artist`` "" means any artist."""
+        _check_text("album", album)
+        _check_text("artist", artist)
+        return self._run(lambda conn: tracks.album_tracks(conn, album, artist), write=False)
+
+    def artist_tracks(self, artist: str) -> list[TrackRecord]:
+        """``artist``'s tracks, album by album, each in playing order."""
+        _check_text("artist", artist)
+        return self._run(lambda conn: tracks.artist_tracks(conn, artist), write=False)
+
+    def library_overview(self) -> LibraryOverview:
+        """The local library's artists and albums, sorted ignoring case and accents."""
+        return self._run(tracks.library_overview, write=False)
+
     # Search and browse
 
     def search(self, query: str, *, now: float, limit: int = 20, offset: int = 0) -> SearchResults:
@@ -249,3 +274,8 @@ class Catalog:
 def _check_query(query: object) -> None:
     if not isinstance(query, str):
         raise TypeError(f"query must be a string, not {type(query).__name__}")
+
+
+def _check_text(name: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")

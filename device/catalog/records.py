@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, NamedTuple, TypeVar
 
 __all__ = [
     "PRESET_KINDS",
@@ -18,6 +18,10 @@ __all__ = [
     "RESUME_KINDS",
     "RESUME_MODES",
     "SONG_VIA",
+    "TRACK_FORMATS",
+    "LibraryAlbum",
+    "LibraryArtist",
+    "LibraryOverview",
     "Page",
     "Played",
     "Preset",
@@ -37,6 +41,7 @@ PRESET_KINDS = ("room", "artist", "album", "playlist")
 RESUME_KINDS = ("room", "track", "artist", "album", "playlist")
 RESUME_MODES = ("live", "road")
 SONG_VIA = ("peek", "inband")
+TRACK_FORMATS = ("", "opus", "vorbis", "flac", "mp3", "wav")  # "": not known (older rows)
 
 T = TypeVar("T")
 
@@ -97,7 +102,9 @@ class RoomRecord:
 @dataclass(frozen=True)
 class TrackRecord:
     """One local music file; ``path`` identifies it, ``mtime_ns``/``size`` tell a rescan
-    whether it changed. Tags the file lacks are "" (never None)."""
+    whether it changed. Tags the file lacks are "" (never None); ``track_number`` and
+    ``disc_number`` are 0 when unknown, ``format`` is one of :data:`TRACK_FORMATS` ("" when
+    unknown: rows from before schema version 3)."""
 
     path: str
     title: str
@@ -107,6 +114,9 @@ class TrackRecord:
     duration_s: float
     mtime_ns: int
     size: int
+    track_number: int = 0
+    disc_number: int = 0
+    format: str = ""
 
     def __post_init__(self) -> None:
         _text(self, "path", required=True)
@@ -115,6 +125,35 @@ class TrackRecord:
         _number(self, "duration_s", (int, float), 0)
         _number(self, "mtime_ns", int, 0)
         _number(self, "size", int, 0)
+        _number(self, "track_number", int, 0)
+        _number(self, "disc_number", int, 0)
+        _choice("format", self.format, TRACK_FORMATS)
+
+
+class LibraryArtist(NamedTuple):
+    """An artist of the local library (spelled exactly as tagged; "" for untagged tracks).
+    A named tuple: ``for name, albums, tracks in overview.artists`` works too."""
+
+    name: str
+    albums: int
+    tracks: int
+
+
+class LibraryAlbum(NamedTuple):
+    """An album of the local library: one per (album, artist) spelling."""
+
+    name: str
+    artist: str
+    tracks: int
+
+
+@dataclass(frozen=True)
+class LibraryOverview:
+    """Every artist and album of the local library, sorted as people read them: ignoring
+    case and accents (``Ásgeir`` with the A's)."""
+
+    artists: tuple[LibraryArtist, ...]
+    albums: tuple[LibraryAlbum, ...]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ leaves the previous version intact. Never edit a released migration: append a ne
 Version 1 holds the facts (rooms, songs heard, local tracks, the driver's favorites, presets,
 settings, what was played). Version 2 adds the full-text indexes, built from those facts;
 they hold only derived, folded text and rank keys, and can be rebuilt at any time
-(``index.rebuild``).
+(``index.rebuild``). Version 3 gives tracks their place in an album (track and disc number)
+and their audio format, so the player can play an album in order.
 """
 
 from __future__ import annotations
@@ -108,6 +109,17 @@ def _v2_search_indexes(conn: sqlite3.Connection) -> None:
     index.rebuild(conn)
 
 
+def _v3_track_order(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE tracks ADD COLUMN track_number INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE tracks ADD COLUMN disc_number INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE tracks ADD COLUMN format TEXT NOT NULL DEFAULT ''")
+    conn.execute("CREATE INDEX tracks_album ON tracks(album)")
+    conn.execute("CREATE INDEX tracks_artist ON tracks(artist)")
+    # Older scans never read track numbers or formats. A zero stamp (no real file is dated
+    # 1970) makes the next scan re-read every file's tags instead of keeping the blanks.
+    conn.execute("UPDATE tracks SET mtime_ns = 0")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -120,5 +132,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2, "full-text search indexes (FTS5) over rooms, songs and tracks", _v2_search_indexes
     ),
+    Migration(3, "tracks: track and disc number, audio format", _v3_track_order),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

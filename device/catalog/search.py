@@ -25,6 +25,7 @@ from device.catalog.plan import Plan, Vocabulary
 from device.catalog.query import Term
 from device.catalog.records import Page, RoomHit, SearchResults, Song, TrackRecord
 from device.catalog.rooms import rooms_by_id
+from device.catalog.tracks import TRACK_COLUMNS
 
 __all__ = ["COUNT_CAP", "SCAN_CAP", "rooms_that_played", "search"]
 
@@ -217,8 +218,7 @@ def _tracks(conn: sqlite3.Connection, plan: Plan, limit: int, offset: int) -> Pa
     ids = _rowids(conn, "tracks_fts", plan.tracks, 0, limit, offset, "ASC")
     total, capped = _total(conn, "tracks_fts", plan.tracks, 0, offset, len(ids), limit)
     rows = conn.execute(
-        "SELECT id, path, title, artist, album, genre, duration_s, mtime_ns, size FROM tracks"
-        f" WHERE id IN ({', '.join('?' * len(ids))})",
+        f"SELECT id, {TRACK_COLUMNS} FROM tracks WHERE id IN ({', '.join('?' * len(ids))})",
         ids,
     ).fetchall()
     by_id = {row[0]: TrackRecord(*row[1:]) for row in rows}

@@ -13,15 +13,20 @@ from device.protocol import (
     Command,
     Favorite,
     Join,
+    Library,
     Mode,
+    Next,
     Pause,
     PlayerState,
     PresetClear,
     PresetPlay,
     PresetSet,
+    Previous,
     ProtocolError,
+    Queue,
     Resume,
     Search,
+    Shuffle,
     Status,
     Volume,
     Watch,
@@ -35,7 +40,14 @@ class UsageError(ValueError):
 def parse_command(words: list[str]) -> Command:
     """Turn ``ctl`` words into a protocol command, with a clear error for a bad line."""
     name, rest = words[0], words[1:]
-    simple = {"status": Status, "pause": Pause, "resume": Resume, "watch": Watch}
+    simple = {
+        "status": Status,
+        "pause": Pause,
+        "resume": Resume,
+        "watch": Watch,
+        "next": Next,
+        "previous": Previous,
+    }
     try:
         if name in simple and not rest:
             return simple[name]()
@@ -47,7 +59,7 @@ def parse_command(words: list[str]) -> Command:
             return Volume(percent=int(rest[0]))
         if name == "mode" and len(rest) == 1:
             return Mode(mode=rest[0])
-        catalog = _catalog_command(name, rest)
+        catalog = _catalog_command(name, rest) or _music_command(name, rest)
         if catalog is not None:
             return catalog
     except ProtocolError as exc:
@@ -78,6 +90,29 @@ def _catalog_command(name: str, rest: list[str]) -> Command | None:
     return None
 
 
+def _music_command(name: str, rest: list[str]) -> Command | None:
+    if name == "library":
+        what = rest[0] if rest else "artists"
+        if what == "artists" and len(rest) <= 1:
+            return Library(what="artists")
+        if what == "albums" and len(rest) <= 2:
+            return Library(what="albums", artist=rest[1] if len(rest) == 2 else "")
+        if what == "tracks" and len(rest) == 2:
+            return Library(what="tracks", album=rest[1])
+        raise UsageError("library [artists | albums [ARTIST] | tracks ALBUM]")
+    if name == "queue":
+        if not rest:
+            return Queue()
+        shuffle = rest[-1] == "shuffle"
+        words = rest[:-1] if shuffle else rest
+        if len(words) == 2:
+            return Queue(kind=words[0], target=words[1], shuffle=shuffle)
+        raise UsageError("queue [track|album|artist|playlist TARGET [shuffle]]")
+    if name == "shuffle" and rest in (["on"], ["off"]):
+        return Shuffle(on=rest == ["on"])
+    return None
+
+
 def _slot(text: str) -> int:
     if not text.isdigit():
         raise UsageError(f"preset slot must be 1-4, got {text!r}")
@@ -94,7 +129,7 @@ async def run_ctl(words: list[str], socket: str | None, config: Config) -> int:
     try:
         await client.connect()
         reply = await client.request(command)
-        if isinstance(command, Search | Browse):
+        if isinstance(command, Search | Browse | Library | Queue):
             print(listing_lines(reply.data))
             return 0
         if not isinstance(command, Watch):

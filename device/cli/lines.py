@@ -37,6 +37,9 @@ def listing_lines(data: dict) -> str:
             continue
         if group:
             lines.append(f"{group} ({page['total']}):")
+        if "now" in page:  # the queue: which track plays, how far in
+            shuffled = ", shuffled" if page.get("shuffle") else ""
+            lines.append(f"playing track {page['now'] + 1} at {page['s']:g} s{shuffled}")
         lines += ["  " + _item_line(item) for item in page["items"]]
         shown = page["offset"] + len(page["items"])
         if shown < page["total"]:
@@ -45,12 +48,17 @@ def listing_lines(data: dict) -> str:
 
 
 def _item_line(item: dict) -> str:
+    if "al" in item:  # an album of the local library
+        return f"{item['al']} — {item['ar']}  ({item['nt']} tracks)"
+    if "ar" in item:  # an artist of the local library
+        return f"{item['ar'] or '(no artist)'}  ({item['na']} albums, {item['nt']} tracks)"
     if "u" in item:  # a room
         song = f"  ♪ {item.get('a', '')} — {item.get('t', '')}" if "t" in item else ""
         star = "★ " if item.get("f") else ""
         return f"{star}{item['n']}  [{item.get('g', '')}]  {item['u']}{song}"
-    if "p" in item:  # a local track
-        return f"{item['a']} — {item['t']} ({item['b']})  {item['p']}"
+    if "p" in item:  # a local track (in the queue: with its place)
+        place = f"{item['i'] + 1}. " if "i" in item else ""
+        return f"{place}{item['a']} — {item['t']} ({item['b']})  {item['p']}"
     if "s" in item:  # a preset
         return f"preset {item['s']}: {item['k']} {item['n']}"
     if "c" in item:  # a hashtag or genre

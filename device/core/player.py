@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from device.audio.opus_head import UnsupportedStream
@@ -23,7 +24,8 @@ from device.audio.playout import LivePolicy, PlayoutBuffer, RoadPolicy
 from device.audio.renderer import Renderer
 from device.core.lag import LagMeter
 from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
-from device.sources.local_file import LocalFileFeed
+from device.core.music_queue import MusicQueue, QueuedTrack, TrackFeed
+from device.sources.music_files import open_music_feed
 from device.sources.room_stream import (
     RoomProblem,
     RoomStream,
@@ -78,7 +80,7 @@ class Player:
         self._stream_task: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._reader: OpusStreamReader | None = None
-        self._file_feed: LocalFileFeed | None = None
+        self._music: MusicQueue | None = None  # local tracks, while they play
         self._streaming = False  # the room's HTTP stream is delivering
         self._generation = 0  # bumped on every join/play/stop: stale callbacks are ignored
         self._output_failed = False
@@ -136,18 +138,58 @@ class Player:
         self._stream_task.add_done_callback(self._stream_task_ended)
 
     async def play_file(self, path: str | Path) -> None:
-        """Play a local Ogg Opus file to its end (listeners get on_ended).
+        """Play one local music file to its end (listeners get on_ended).
 
-        A file that cannot be opened or is not Ogg Opus raises OSError/ValueError and leaves
-        what plays untouched.
+        A file that cannot be opened or played raises OSError/ValueError and leaves what
+        plays untouched.
         """
-        feed = LocalFileFeed(path)
+        await self.play_tracks([QueuedTrack(str(path))])
+
+    async def play_tracks(
+        self,
+        tracks: Sequence[QueuedTrack],
+        *,
+        start_index: int = 0,
+        start_seconds: float = 0.0,
+        shuffle: bool = False,
+    ) -> None:
+        """Play local tracks back to back from ``start_index`` (``start_seconds`` into it).
+
+        Raises ValueError when none of them can be played; what plays is then untouched.
+        """
+        queue = await asyncio.to_thread(
+            MusicQueue,
+            tracks,
+            _open_track,
+            start_index=start_index,
+            start_frame=round(start_seconds * OPUS_RATE),
+            shuffle=shuffle,
+        )
         await self._stop_source()
-        self._file_feed = feed
-        self._room = str(path)
+        self._music = queue
+        self._room = queue.current()[1].path
         self.first_audio_monotonic = None
-        self._renderer.set_feed(self._file_feed)
+        self._renderer.set_feed(queue)
         self._set_state("playing")
+
+    def next_track(self) -> None:
+        self._require_music().next()
+
+    def previous_track(self) -> None:
+        self._require_music().previous()
+
+    def set_shuffle(self, on: bool) -> None:
+        self._require_music().set_shuffle(on)
+
+    @property
+    def music(self) -> MusicQueue | None:
+        """The music queue while local tracks play (read-only use: position, order)."""
+        return self._music
+
+    def _require_music(self) -> MusicQueue:
+        if self._music is None:
+            raise RuntimeError("no local music is playing")
+        return self._music
 
     async def stop(self) -> None:
         await self._stop_source()
@@ -249,11 +291,16 @@ class Player:
             return  # a song of the room or file that was playing before the last join
         tags = info.now_playing
         self.now_playing = (tags.get("artist", ""), tags.get("title", ""), tags.get("album", ""))
+        if self._music is not None:  # the next track of the queue: the screen says which
+            path = self._music.current()[1].path
+            if path != self._room:
+                self._room = path
+                self._emit_state()
         self._notify("on_now_playing", *self.now_playing)
 
     def _flowing_state(self) -> str:
         """What a source that is delivering looks like: playing, or buffering toward it."""
-        if self._file_feed is not None or self._buffer.playing:
+        if self._music is not None or self._buffer.playing:
             return "playing"
         return "buffering" if self._streaming else "reconnecting"
 
@@ -278,10 +325,11 @@ class Player:
             return
         if self._output_failed or self._state in ("paused", "idle", "error"):
             return
-        if self._file_feed is not None:
+        if self._music is not None:
             if self._renderer.ended:
-                error = self._file_feed.error
-                self._file_feed = None
+                music, self._music = self._music, None
+                music.close()
+                error = music.error
                 self._room = ""
                 self._set_state("error" if error else "idle", str(error or "")[:200])
                 self._notify("on_ended")
@@ -308,9 +356,9 @@ class Player:
         self._reader = None
         self._streaming = False
         self.now_playing = None
-        if self._file_feed is not None:
-            self._file_feed.close()
-            self._file_feed = None
+        if self._music is not None:
+            self._music.close()
+            self._music = None
         self._renderer.paused = False
 
     def _set_state(self, state: str, detail: str = "") -> None:
@@ -329,6 +377,10 @@ class Player:
                 getattr(listener, method)(*args)
             except Exception:
                 log.exception("listener %r failed in %s", listener, method)
+
+
+def _open_track(track: QueuedTrack, start_frame: int) -> TrackFeed:
+    return open_music_feed(track.path, tags=track.tags, start_frame=start_frame)
 
 
 def _clamp(value: float) -> int:

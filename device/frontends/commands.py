@@ -32,6 +32,7 @@ from device.protocol import (
     Watch,
 )
 from device.protocol.catalog_messages import CATALOG_COMMANDS
+from device.protocol.music_messages import Library, Next, Previous, Queue, Shuffle
 
 
 async def execute(
@@ -45,6 +46,16 @@ async def execute(
             data = await _catalog_command(catalog, command)
             if data is not None:
                 return Ok(re=command.id, data=data)
+        elif isinstance(command, Library | Queue):
+            if catalog is None:
+                return Error(re=command.id, code=ErrorCode.REFUSED, msg="no catalog configured")
+            return Ok(re=command.id, data=await _music_command(catalog, command))
+        elif isinstance(command, Next):
+            player.next_track()
+        elif isinstance(command, Previous):
+            player.previous_track()
+        elif isinstance(command, Shuffle):
+            player.set_shuffle(command.on)
         elif isinstance(command, Status | Watch):
             pass
         elif isinstance(command, Join):
@@ -79,3 +90,14 @@ async def _catalog_command(catalog: CatalogService, command: Command) -> dict[st
     elif isinstance(command, PresetPlay):
         await catalog.play_preset(command.slot)
     return None
+
+
+async def _music_command(catalog: CatalogService, command: Library | Queue) -> dict[str, Any]:
+    music = catalog.music
+    if isinstance(command, Library):
+        return await music.library(
+            command.what, command.artist, command.album, command.offset, command.limit
+        )
+    if command.kind:
+        await music.play(command.kind, command.target, command.artist, command.shuffle)
+    return music.queue_page(command.offset, command.limit)

@@ -41,6 +41,7 @@ from device.protocol.messages import (
     Volume,
     Watch,
 )
+from device.protocol.music_messages import Library, Next, Previous, Queue, Shuffle
 from device.protocol.registry import COMMANDS, EVENTS
 
 __all__ = [
@@ -57,8 +58,10 @@ __all__ = [
     "Favorite",
     "FragmentReassembler",
     "Join",
+    "Library",
     "Message",
     "Mode",
+    "Next",
     "NowPlaying",
     "Ok",
     "Pause",
@@ -66,9 +69,12 @@ __all__ = [
     "PresetClear",
     "PresetPlay",
     "PresetSet",
+    "Previous",
     "ProtocolError",
+    "Queue",
     "Resume",
     "Search",
+    "Shuffle",
     "Stats",
     "Status",
     "StreamDeframer",

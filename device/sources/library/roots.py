@@ -1,0 +1,69 @@
+"""Where local music can be: removable media mount points, and whether a root is there now.
+
+A USB stick that is not plugged in often leaves its mount point behind as an empty folder
+(``/media/usb0`` from usbmount, a stale ``/media/pi/STICK``). Scanning that folder would
+find no music and delete the stick's tracks from the catalog, so a root under a removable
+media folder counts as present only when a file system other than that folder's own is
+mounted there.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import stat
+from collections.abc import Callable, Sequence
+
+__all__ = [
+    "LIBRARY_ROOT_PATTERNS",
+    "REMOVABLE_MEDIA_BASES",
+    "default_library_roots",
+    "why_unavailable",
+]
+
+REMOVABLE_MEDIA_BASES = ("/media", "/run/media", "/mnt")
+# Mount points of removable media: usbmount and fstab (/media/usb0, /mnt/usb), udisks
+# (/media/<user>/<label>, /run/media/<user>/<label>).
+LIBRARY_ROOT_PATTERNS = ("media/*", "media/*/*", "mnt/usb*", "run/media/*/*")
+
+
+def default_library_roots(
+    base: str = "/", *, is_mount: Callable[[str], bool] = os.path.ismount
+) -> list[str]:
+    """The removable media mounted now under ``base`` (``/`` on the unit; a test's folder
+    in tests), sorted. Only mount points count: ``/media/pi`` holds mounts but is none, and
+    a folder on a stick is not a second library. Evaluate again when media come and go."""
+    found = {
+        path
+        for pattern in LIBRARY_ROOT_PATTERNS
+        for path in glob.glob(os.path.join(base, pattern))
+        if os.path.isdir(path) and is_mount(path)
+    }
+    return sorted(
+        path for path in found if not any(path.startswith(other + os.sep) for other in found)
+    )
+
+
+def why_unavailable(root: str, media_bases: Sequence[str] = REMOVABLE_MEDIA_BASES) -> str | None:
+    """Why ``root`` cannot be scanned now (missing, not a folder, nothing mounted there,
+    unreadable), or None when it can."""
+    try:
+        root_stat = os.stat(root)
+    except FileNotFoundError:
+        return "it does not exist"
+    except OSError as error:
+        return f"it cannot be read ({error.strerror or error})"
+    if not stat.S_ISDIR(root_stat.st_mode):
+        return "it is not a folder"
+    for base in media_bases:
+        if not root.startswith(base.rstrip(os.sep) + os.sep):
+            continue
+        try:
+            same_file_system = os.stat(base).st_dev == root_stat.st_dev
+        except OSError:
+            continue
+        if same_file_system:
+            return f"nothing is mounted there (it is on the same file system as {base})"
+    if not os.access(root, os.R_OK | os.X_OK):
+        return "it cannot be read (permission denied)"
+    return None
