@@ -40,15 +40,15 @@ async def execute(
 ) -> Message:
     """Run one command and return its reply (Ok or Error); never raises for bad requests."""
     try:
+        if isinstance(command, (*CATALOG_COMMANDS, Library, Queue)) and catalog is None:
+            return Error(re=command.id, code=ErrorCode.REFUSED, msg="no catalog configured")
         if isinstance(command, CATALOG_COMMANDS):
-            if catalog is None:
-                return Error(re=command.id, code=ErrorCode.REFUSED, msg="no catalog configured")
+            assert catalog is not None
             data = await _catalog_command(catalog, command)
             if data is not None:
                 return Ok(re=command.id, data=data)
         elif isinstance(command, Library | Queue):
-            if catalog is None:
-                return Error(re=command.id, code=ErrorCode.REFUSED, msg="no catalog configured")
+            assert catalog is not None
             return Ok(re=command.id, data=await _music_command(catalog, command))
         elif isinstance(command, Next):
             player.next_track()

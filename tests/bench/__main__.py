@@ -1,11 +1,11 @@
 """``make bench``: the engine side by side with mpv and ffmpeg on the same Icecast mount.
 
 Usage: ``python -m tests.bench [SECTION ...]`` (default: all of decode, ttfa, lag, resources,
-road). Prints a table, writes every raw number to ``bench-results.json`` at the repository
-root (rewritten after each section, so a failed or interrupted run keeps what it measured)
-and exits 1 if a section failed. A section that fails is recorded and the next one runs;
-every child process is killed on the way out. The methods are in each section's module and
-in docs/performance.md.
+road, catalog, library). Prints a table, writes every raw number to ``bench-results.json``
+at the repository root (rewritten after each section, so a failed or interrupted run keeps
+what it measured) and exits 1 if a section failed. A section that fails is recorded and the
+next one runs; every child process is killed on the way out. The methods are in each
+section's module and in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from tests.bench import lag, report, resources, road, ttfa
+from tests.bench import catalog_search, lag, library_scan, report, resources, road, ttfa
 from tests.bench.procs import CHILDREN
 from tests.bench.rig import ROAD_MOUNT, Rig, running_rig, wait_for_audio
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_PATH = REPO_ROOT / "bench-results.json"
-SECTIONS = ("decode", "ttfa", "lag", "resources", "road")
+SECTIONS = ("decode", "ttfa", "lag", "resources", "road", "catalog", "library")
 SUITE_TIMEOUT_S = 15 * 60
 DECODE_FILE_S = 60
 ROAD_BURST_READY_S = 36.0  # the road mount must hold a full burst before the road join
@@ -130,12 +130,22 @@ def _road(rig: Rig, tmp: Path) -> dict[str, Any]:
     return asyncio.run(road.measure(rig.icecast.port, ROAD_MOUNT))
 
 
+def _catalog(rig: Rig, tmp: Path) -> dict[str, Any]:
+    return catalog_search.run()
+
+
+def _library(rig: Rig, tmp: Path) -> dict[str, Any]:
+    return library_scan.run()
+
+
 _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "decode": _decode,
     "ttfa": _ttfa,
     "lag": _lag,
     "resources": _resources,
     "road": _road,
+    "catalog": _catalog,
+    "library": _library,
 }
 
 

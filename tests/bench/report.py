@@ -113,6 +113,23 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         *(_fmt(get(dec, "processes", n, "rtf")) for n in ("drivetime_cli", "mpv", "ffmpeg")),
         DASH, DASH,
     ))  # fmt: skip
+    search = get(s, "catalog", "search")
+    search_p95 = get(search, "p95_ms")
+    table.append((
+        f"search per keystroke p95, ms ({_fmt(get(s, 'catalog', 'rooms'))} rooms, "
+        f"{_fmt(get(s, 'catalog', 'tracks'))} tracks; p50 {_fmt(get(search, 'p50_ms'), 1)})",
+        _fmt(search_p95, 1), DASH, DASH, "≤ 5", _met(search_p95, lambda v: v <= 5),
+    ))  # fmt: skip
+    lib = get(s, "library")
+    rescan = get(lib, "rescan_unchanged_s", "max")
+    table.append((
+        f"library rescan of {_fmt(get(lib, 'files'))} unchanged files, s (worst of the rescans)",
+        _fmt(rescan, 3), DASH, DASH, "≤ 2", _met(rescan, lambda v: v <= 2),
+    ))  # fmt: skip
+    table.append((
+        "library first scan, files/s (tags read from every file)",
+        _fmt(get(lib, "first_scan_files_per_s")), DASH, DASH, DASH, DASH,
+    ))  # fmt: skip
     return table
 
 
