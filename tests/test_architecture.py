@@ -26,7 +26,7 @@ ADAPTERS = {
     "bleak": ("host/",),
     "serial": ("hw/",),
     "mutagen": ("device/sources/library/tags.py", "tests/"),
-    "miniaudio": ("device/audio/music_decoder.py", "tests/"),
+    "miniaudio": ("device/audio/music_decoder.py", "device/audio/mp3_stream.py", "tests/"),
 }
 
 

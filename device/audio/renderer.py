@@ -141,11 +141,15 @@ class Renderer:
         if item.new_stream is not None:
             self._start_stream(item.new_stream)
         if item.kind is _PCM:
-            return self._take_pcm(item)
+            assert item.pcm is not None
+            return self._take_pcm(item.pcm)
+        packet = item.packet
+        if packet is not None and packet.stream.codec != "opus":  # MP3 radio: decoded already
+            self._on_packet_played(packet)
+            return self._take_pcm(packet.data)
         decoder = self._decoder
         if item.kind is not _PACKET or decoder is None:
             return self._render_without_packet(item)
-        packet = item.packet
         assert packet is not None
         self._heard_audio = True
         try:
@@ -163,10 +167,8 @@ class Renderer:
             self._stretch_next = frames
         return True
 
-    def _take_pcm(self, item: PlayoutItem) -> bool:
-        """Already decoded audio (a FLAC, MP3, Vorbis or WAV file): copied as it is."""
-        pcm = item.pcm
-        assert pcm is not None
+    def _take_pcm(self, pcm: bytes | memoryview) -> bool:
+        """Already decoded audio (a music file, MP3 radio): copied as it is."""
         size = min(len(pcm), len(self._frame)) // self._bytes_per_frame * self._bytes_per_frame
         self._frame_view[:size] = pcm[:size]
         self._heard_audio = True

@@ -14,7 +14,9 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from device.audio.media_types import MP3_MEDIA_TYPES
 from device.audio.opus_head import UnsupportedStream
 from device.audio.opus_stream import OpusStreamReader
 from device.audio.outputs.base import AudioOutput
@@ -33,6 +35,9 @@ from device.sources.room_stream import (
     RoomStreamState,
     parse_room_url,
 )
+
+if TYPE_CHECKING:
+    from device.audio.mp3_stream import Mp3StreamReader
 
 log = logging.getLogger(__name__)
 STATS_LIMIT = 2**31 - 1  # what the protocol carries; a lying source must not overflow it
@@ -79,7 +84,8 @@ class Player:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stream_task: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
-        self._reader: OpusStreamReader | None = None
+        self._reader: OpusStreamReader | Mp3StreamReader | None = None
+        self._room_stream: RoomStream | None = None
         self._music: MusicQueue | None = None  # local tracks, while they play
         self._streaming = False  # the room's HTTP stream is delivering
         self._generation = 0  # bumped on every join/play/stop: stale callbacks are ignored
@@ -127,7 +133,7 @@ class Player:
         self._room = url
         self._set_state("connecting")
         self.first_audio_monotonic = None
-        stream = RoomStream(
+        stream = self._room_stream = RoomStream(
             url,
             on_connected=self._connected,
             on_data=self._received,
@@ -243,7 +249,20 @@ class Player:
 
     def _connected(self, connection: int) -> None:
         # Each HTTP response starts with the stream headers again: a fresh demuxer.
-        self._reader = OpusStreamReader()
+        self._drop_reader()
+        stream = self._room_stream
+        if stream is not None and stream.media_type in MP3_MEDIA_TYPES:
+            from device.audio.mp3_stream import Mp3StreamReader  # miniaudio: only when needed
+
+            name = stream.room_headers.get("ice-name") or ""
+            self._reader = Mp3StreamReader(self._buffer.push, tags={"TITLE": name} if name else {})
+        else:
+            self._reader = OpusStreamReader()
+
+    def _drop_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None and not isinstance(reader, OpusStreamReader):
+            reader.close()  # an MP3 decoder thread: nothing more reaches the buffer
 
     def _received(self, data: bytes) -> None:
         if self._reader is None:
@@ -251,7 +270,7 @@ class Player:
         try:
             events = self._reader.feed(data)
         except UnsupportedStream as exc:
-            self._reader = None
+            self._drop_reader()
             self._set_state("error", str(exc))
             return
         for event in events:
@@ -353,7 +372,8 @@ class Player:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._stream_task
             self._stream_task = None
-        self._reader = None
+        self._drop_reader()
+        self._room_stream = None
         self._streaming = False
         self.now_playing = None
         if self._music is not None:

@@ -31,6 +31,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from device.audio.media_types import MP3_MEDIA_TYPES, OGG_MEDIA_TYPES
 from device.sources.backoff import Backoff
 from device.sources.http_stream import (
     HttpProtocolError,
@@ -40,6 +41,7 @@ from device.sources.http_stream import (
 )
 
 __all__ = [
+    "MP3_MEDIA_TYPES",
     "OGG_MEDIA_TYPES",
     "RoomProblem",
     "RoomStream",
@@ -51,7 +53,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-OGG_MEDIA_TYPES = frozenset({"application/ogg", "audio/ogg", "audio/opus"})
 USER_AGENT = "drivetime-unit/0.1"
 MAX_READ_PAUSE_MS = 200.0
 PACE_FROM_S = 2.0
@@ -217,6 +218,7 @@ class RoomStream:
         self.stats = RoomStreamStats()
         self.state: RoomStreamState | None = None
         self.room_headers: dict[str, str] = {}
+        self.media_type = ""  # of the current response: which demuxer or decoder it needs
         self._on_connected = on_connected
         self._on_data = on_data
         self._on_state = on_state
@@ -272,7 +274,7 @@ class RoomStream:
             raise _Failure(RoomProblem.UNSUPPORTED, str(exc)) from None
 
     def _accept(self, response: HttpResponse) -> None:
-        """Raise _Failure unless the response is a 200 carrying Ogg."""
+        """Raise _Failure unless the response is a 200 carrying Ogg or MP3."""
         status = response.head.status
         if status in (401, 403):
             raise _Failure(RoomProblem.FULL_OR_PRIVATE)
@@ -282,8 +284,9 @@ class RoomStream:
             problem = RoomProblem.SERVER_ERROR
             raise _Failure(problem, message=f"{problem.message} {status}")
         media_type = response.head.media_type
-        if media_type not in OGG_MEDIA_TYPES:
+        if media_type not in OGG_MEDIA_TYPES | MP3_MEDIA_TYPES:
             raise _Failure(RoomProblem.UNSUPPORTED, f"Content-Type: {media_type or 'none'}")
+        self.media_type = media_type
         headers = response.head.headers
         self.room_headers = {
             f"ice-{name}": headers.get(f"ice-{name}", headers.get(f"icy-{name}"))
