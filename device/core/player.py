@@ -27,7 +27,6 @@ from device.audio.renderer import Renderer
 from device.core.lag import LagMeter
 from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.music_queue import MusicQueue, QueuedTrack, TrackFeed
-from device.sources.music_files import open_music_feed
 from device.sources.room_stream import (
     RoomProblem,
     RoomStream,
@@ -400,6 +399,9 @@ class Player:
 
 
 def _open_track(track: QueuedTrack, start_frame: int) -> TrackFeed:
+    # Imported on first use: the decoders (miniaudio) cost a room-only start 35 ms.
+    from device.sources.music_files import open_music_feed
+
     return open_music_feed(track.path, tags=track.tags, start_frame=start_frame)
 
 
