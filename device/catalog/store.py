@@ -20,7 +20,7 @@ __all__ = ["CatalogError", "connect", "migrate", "schema_version", "transaction"
 BUSY_TIMEOUT_S = 5.0
 # The search working set of a 50,000-room catalog (index pages of common words, rooms'
 # rows) stays in memory: with SQLite's default 2 MiB, p95 per keystroke was ~5 ms, ~3 ms here.
-CACHE_KIB = 64 * 1024
+CACHE_KIB = 16 * 1024
 
 
 class CatalogError(Exception):

@@ -1,11 +1,11 @@
 """``make bench``: the engine side by side with mpv and ffmpeg on the same Icecast mount.
 
 Usage: ``python -m tests.bench [SECTION ...]`` (default: all of decode, ttfa, lag, resources,
-road, catalog, library). Prints a table, writes every raw number to ``bench-results.json``
-at the repository root (rewritten after each section, so a failed or interrupted run keeps
-what it measured) and exits 1 if a section failed. A section that fails is recorded and the
-next one runs; every child process is killed on the way out. The methods are in each
-section's module and in docs/performance.md.
+road, catalog, library, resume, refresh). Prints a table, writes every raw number to
+``bench-results.json`` at the repository root (rewritten after each section, so a failed or
+interrupted run keeps what it measured) and exits 1 if a section failed. A section that
+fails is recorded and the next one runs; every child process is killed on the way out. The
+methods are in each section's module and in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -27,13 +27,33 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from tests.bench import catalog_search, lag, library_scan, report, resources, road, ttfa
+from tests.bench import (
+    catalog_refresh,
+    catalog_search,
+    lag,
+    library_scan,
+    report,
+    resources,
+    resume,
+    road,
+    ttfa,
+)
 from tests.bench.procs import CHILDREN
-from tests.bench.rig import ROAD_MOUNT, Rig, running_rig, wait_for_audio
+from tests.bench.rig import LIVE_MOUNT, ROAD_MOUNT, Rig, running_rig, wait_for_audio
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_PATH = REPO_ROOT / "bench-results.json"
-SECTIONS = ("decode", "ttfa", "lag", "resources", "road", "catalog", "library")
+SECTIONS = (
+    "decode",
+    "ttfa",
+    "lag",
+    "resources",
+    "road",
+    "catalog",
+    "library",
+    "resume",
+    "refresh",
+)
 SUITE_TIMEOUT_S = 15 * 60
 DECODE_FILE_S = 60
 ROAD_BURST_READY_S = 36.0  # the road mount must hold a full burst before the road join
@@ -138,6 +158,16 @@ def _library(rig: Rig, tmp: Path) -> dict[str, Any]:
     return library_scan.run()
 
 
+def _resume(rig: Rig, tmp: Path) -> dict[str, Any]:
+    wait_for_audio(rig.live, 6.0)  # the room a car resumes has its full burst, as in ttfa
+    return resume.measure(rig.live_url, tmp)
+
+
+def _refresh(rig: Rig, tmp: Path) -> dict[str, Any]:
+    wait_for_audio(rig.live, 6.0)  # the relays get a full burst of the room they relay
+    return catalog_refresh.measure(rig.icecast.port, LIVE_MOUNT, tmp)
+
+
 _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "decode": _decode,
     "ttfa": _ttfa,
@@ -146,6 +176,8 @@ _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "road": _road,
     "catalog": _catalog,
     "library": _library,
+    "resume": _resume,
+    "refresh": _refresh,
 }
 
 

@@ -130,7 +130,34 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         "library first scan, files/s (tags read from every file)",
         _fmt(get(lib, "first_scan_files_per_s")), DASH, DASH, DASH, DASH,
     ))  # fmt: skip
+    table += _resume_rows(get(s, "resume"))
+    refresh = get(s, "refresh")
+    table.append((
+        f"catalog refresh of {_fmt(get(refresh, 'rooms'))} rooms with now-playing peeks, "
+        f"CPU s per minute ({_fmt(get(refresh, 'percent_of_one_core'), 2)} % of one core)",
+        _fmt(get(refresh, "cpu_s_per_min"), 3), DASH, DASH, DASH, DASH,
+    ))  # fmt: skip
     return table
+
+
+def _resume_rows(resume: dict[str, Any] | None) -> list[tuple[str, ...]]:
+    room, track = get(resume, "room"), get(resume, "track")
+    room_p50 = get(room, "p50_ms")
+    heard = get(track, "heard_hz_p50")
+    expected = get(track, "expected_hz")
+    return [
+        (
+            f"resume at start p50, ms: engine start → first audible block of the last room "
+            f"(p95 {_fmt(get(room, 'p95_ms'))}, max {_fmt(get(room, 'max_ms'))})",
+            _fmt(room_p50), DASH, DASH, "≤ 1000", _met(room_p50, lambda v: v <= 1000),
+        ),
+        (
+            f"music resume p50, ms: a track saved at {_fmt(get(track, 'resume_at_s'), 0)} s "
+            f"(first tone heard {_fmt(heard, 0)} Hz, {_fmt(expected)} Hz = that second)",
+            _fmt(get(track, "p50_ms")), DASH, DASH, "starts there",
+            _met(get(track, "starts_at_resume_point"), bool),
+        ),
+    ]  # fmt: skip
 
 
 def _road_peer(peer: dict[str, Any] | None) -> str:
@@ -179,6 +206,25 @@ def notes(results: dict[str, Any]) -> list[str]:
             f"frames ({spacing['lengthened_total_ms']} ms; the engine counted "
             f"{get(s, 'road', 'stretched_ms_counted')} ms of growth stretches), other "
             f"deviations {spacing['other_deviations'] or 'none'}"
+        )
+    for kind in ("room", "track"):
+        opened = get(s, "resume", kind, "output_opened", "p50_ms")
+        if opened is not None:
+            out.append(
+                f"resume ({kind}): the engine's output was open after p50 {opened:,.0f} ms "
+                f"(Python start-up and imports); first audio at p50 "
+                f"{get(s, 'resume', kind, 'p50_ms'):,.0f} ms; exit codes on SIGTERM "
+                f"{sorted(set(get(s, 'resume', kind, 'exit_codes_on_sigterm') or []), key=str)}"
+            )
+    refresh = get(s, "refresh")
+    if refresh:
+        out.append(
+            f"catalog refresh: {refresh['cpu_s_per_round']} s CPU per round (median of "
+            f"rounds 2-{len(refresh['rounds'])}, worst {refresh['cpu_s_per_round_max']} s; "
+            f"the first, which adds the rooms, {refresh['first_round_cpu_s']} s), "
+            f"{refresh['wall_s_per_round']} s wall (peeks start 0.1 s apart); rooms with "
+            f"now-playing after each round ≥ {refresh['min_rooms_with_now_playing']}/"
+            f"{refresh['rooms']}"
         )
     busy = get(s, "resources", "machine_busy_percent_of_all_cores")
     if busy is not None:
