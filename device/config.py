@@ -86,6 +86,20 @@ class CatalogConfig:
 
 
 @dataclass(frozen=True)
+class LinkConfig:
+    # Bluetooth LE for the phone: "" off, "hci-socket:0" (Pi built-in), "usb:0" (a dongle),
+    # "virtual" (bumble's in-process radio; phones reach it on phone_port, see README).
+    transport: str = ""
+    phone_port: int = 7531  # virtual only: TCP port of the phone side's virtual controller
+    max_bonds: int = 5  # phones remembered; pairing one more forgets the longest unused
+    pairing_window_s: float = 60.0
+
+    @property
+    def bonds_dir(self) -> Path:
+        return default_state_dir() / "link"
+
+
+@dataclass(frozen=True)
 class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
@@ -93,6 +107,7 @@ class Config:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
     catalog: CatalogConfig = field(default_factory=CatalogConfig)
+    link: LinkConfig = field(default_factory=LinkConfig)
 
 
 _CHOICES = {"audio.mode": ("live", "road")}
@@ -109,6 +124,9 @@ _RANGES = {
     "network.backoff_initial_s": (0.01, 60),
     "network.backoff_max_s": (0.1, 3_600),
     "catalog.refresh_s": (5.0, 86_400),
+    "link.phone_port": (0, 65_535),
+    "link.max_bonds": (1, 32),
+    "link.pairing_window_s": (10.0, 600.0),
 }
 
 

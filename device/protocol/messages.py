@@ -211,5 +211,5 @@ class Stats(Event):
 
 
 PLAYER_COMMANDS: tuple[type[Command], ...] = (Status, Join, Pause, Resume, Volume, Mode, Watch)
-EVENTS: dict[str, type[Event]] = {e.name: e for e in (PlayerState, NowPlaying, Stats)}
+PLAYER_EVENTS: tuple[type[Event], ...] = (PlayerState, NowPlaying, Stats)
 REPLIES: dict[str, type[Message]] = {r.name: r for r in (Ok, Error)}
