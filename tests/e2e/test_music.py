@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from device.control_client import CommandFailed, ControlClient
-from device.protocol import Library, Next, Queue, Status
+from device.protocol import Browse, Library, Next, PresetPlay, PresetSet, Queue, Status
 from studio.pilot import dominant_frequency
 from tests.e2e.engine_harness import start_engine
 from tests.support.music_files import make_track
@@ -147,3 +147,31 @@ def test_next_skips_and_a_restart_resumes_the_track_where_it_was(tmp_path, libra
     # Song 2 from about where it stopped (0.6 s in: 0.4 s left), then song 3 whole.
     assert [tone for tone, _ in runs] == [660, 880], runs
     assert 0.2 <= runs[0][1] <= 0.6, runs
+
+
+def test_album_and_artist_presets_play_the_music(tmp_path, library):
+    capture = tmp_path / "heard.raw"
+
+    async def scenario():
+        engine, recorder, client = await _engine(tmp_path, library, capture)
+        try:
+            await client.request(PresetSet(slot=3, kind="album", target=ALBUM, label="Takk"))
+            await client.request(PresetSet(slot=4, kind="artist", target="Björk"))
+            await client.request(PresetPlay(slot=3))
+            await recorder.wait_for_state("playing")
+            album_queue = (await client.request(Queue())).data
+            await client.request(PresetPlay(slot=4))
+            artist_queue = (await client.request(Queue())).data
+            presets = (await client.request(Browse(what="presets"))).data
+            return album_queue, artist_queue, presets
+        finally:
+            await client.close()
+            await engine.close()
+
+    album_queue, artist_queue, presets = asyncio.run(scenario())
+    assert [item["t"] for item in album_queue["items"]] == ["Song 1", "Song 2", "Song 3"]
+    assert [item["p"].rsplit("/", 1)[1] for item in artist_queue["items"]] == ["other.wav"]
+    assert [(p["s"], p["k"], p["n"]) for p in presets["items"]] == [
+        (3, "album", "Takk"),
+        (4, "artist", "Björk"),
+    ]
