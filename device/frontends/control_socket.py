@@ -16,10 +16,9 @@ import os
 from pathlib import Path
 
 from device.core.catalog_service import CatalogService
-from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.player import Player
 from device.frontends.commands import execute
-from device.frontends.events import now_playing_event, state_event, stats_event
+from device.frontends.event_hub import EventHub
 from device.protocol import (
     Command,
     Error,
@@ -45,9 +44,16 @@ class EngineAlreadyRunning(RuntimeError):
 
 
 class ControlServer:
-    def __init__(self, player: Player, path: Path, catalog: CatalogService | None = None) -> None:
+    def __init__(
+        self,
+        player: Player,
+        path: Path,
+        catalog: CatalogService | None = None,
+        events: EventHub | None = None,
+    ) -> None:
         self._player = player
         self._catalog = catalog
+        self._events = events or EventHub(player)
         self._path = path
         self._server: asyncio.Server | None = None
         self._clients: set[asyncio.Task[None]] = set()
@@ -85,6 +91,7 @@ class ControlServer:
             return
         self._clients.add(task)
         watcher: _Watcher | None = None
+        unsubscribe = None
         deframer = StreamDeframer()
         try:
             while data := await reader.read(READ_BYTES):
@@ -95,10 +102,7 @@ class ControlServer:
                         continue
                     if isinstance(command, Watch):
                         watcher = _Watcher(writer)
-                        self._player.add_listener(watcher)
-                        watcher.on_state(self._player.snapshot())
-                        if self._player.now_playing is not None:
-                            watcher.on_now_playing(*self._player.now_playing)
+                        unsubscribe = self._events.subscribe(watcher.put, replay=True)
                 await writer.drain()
         except ProtocolError as exc:
             log.info("control client dropped: %s", exc)
@@ -106,7 +110,8 @@ class ControlServer:
             pass
         finally:
             if watcher is not None:
-                self._player.remove_listener(watcher)
+                if unsubscribe is not None:
+                    unsubscribe()
                 watcher.close()
             writer.close()
             self._clients.discard(task)
@@ -136,7 +141,7 @@ async def _answers(path: Path) -> bool:
     return True
 
 
-class _Watcher(PlayerListener):
+class _Watcher:
     """Streams events to one client through a bounded queue; never blocks the player."""
 
     def __init__(self, writer: asyncio.StreamWriter) -> None:
@@ -144,18 +149,9 @@ class _Watcher(PlayerListener):
         self._queue: asyncio.Queue[Event] = asyncio.Queue(WATCH_QUEUE_EVENTS)
         self._task = asyncio.create_task(self._deliver())
 
-    def on_state(self, snapshot: PlayerSnapshot) -> None:
-        self._put(state_event(snapshot))
-
-    def on_now_playing(self, artist: str, title: str, album: str) -> None:
-        self._put(now_playing_event(artist, title, album))
-
-    def on_stats(self, stats: PlayoutStats) -> None:
-        self._put(stats_event(stats))
-
-    def _put(self, event: Event) -> None:
+    def put(self, event: Event) -> None:
         if self._queue.full():
-            self._queue.get_nowait()
+            self._queue.get_nowait()  # a client that stopped reading loses the oldest
         self._queue.put_nowait(event)
 
     async def _deliver(self) -> None:

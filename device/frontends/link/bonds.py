@@ -144,13 +144,15 @@ class BondStore(KeyStore):
         try:
             if stored.get("version") != FORMAT_VERSION:
                 raise ValueError(f"unknown format version {stored.get('version')!r}")
-            bonds = {
-                str(address): _parse_bond(entry) for address, entry in stored["bonds"].items()
-            }
+            bonds = {str(address): _parse_bond(entry) for address, entry in stored["bonds"].items()}
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             aside = set_aside(self._path)
-            log.error("starting with no bonded phones: %s invalid (%s), kept as %s",
-                      self._path, exc, aside)
+            log.error(
+                "starting with no bonded phones: %s invalid (%s), kept as %s",
+                self._path,
+                exc,
+                aside,
+            )
             return
         self._bonds = dict(sorted(bonds.items(), key=lambda item: item[1].bonded_at))
 

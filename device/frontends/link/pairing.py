@@ -116,6 +116,9 @@ class PairingGate:
         self._answer.set_result(accept)
         return True
 
+    def is_pairing(self, connection: object) -> bool:
+        return self._pairing is connection
+
     def finished(self, connection: object, paired: bool) -> None:
         """A pairing ended (keys stored, failed, or the phone left)."""
         if self._pairing is connection:
@@ -157,7 +160,9 @@ class DriverDelegate(PairingDelegate):
 
 
 def pairing_config(gate: PairingGate, connection: Any) -> PairingConfig:
-    return PairingConfig(sc=True, mitm=True, bonding=True, delegate=DriverDelegate(gate, connection))
+    return PairingConfig(
+        sc=True, mitm=True, bonding=True, delegate=DriverDelegate(gate, connection)
+    )
 
 
 class StrictSession(smp.Session):

@@ -133,7 +133,9 @@ class LinkSession:
             self._refuse(0, message.code, message.message)
             return
         if not isinstance(message, Command):
-            self._refuse(0, ErrorCode.UNKNOWN, f"the unit accepts commands only, got {message.name}")
+            self._refuse(
+                0, ErrorCode.UNKNOWN, f"the unit accepts commands only, got {message.name}"
+            )
             return
         try:
             self._inbox.put_nowait(message)

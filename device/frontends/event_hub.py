@@ -1,0 +1,62 @@
+"""One stream of events for every remote: the player's and the unit's own.
+
+The control socket's watchers (the touchscreen, ``ctl watch``) and the Bluetooth link's
+subscribed phones all see the same events, in the same order: the player's state,
+now-playing and stats turned into protocol events here, once, and the unit's own events
+(the pairing prompt) published alongside. A subscriber is a callable that MUST NOT block:
+each remote queues and sends at its own pace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
+from device.core.player import Player
+from device.frontends.events import now_playing_event, state_event, stats_event
+from device.protocol import Event
+
+log = logging.getLogger(__name__)
+Subscriber = Callable[[Event], None]
+
+
+class EventHub(PlayerListener):
+    def __init__(self, player: Player) -> None:
+        self._player = player
+        self._subscribers: list[Subscriber] = []
+        player.add_listener(self)
+
+    def subscribe(self, subscriber: Subscriber, *, replay: bool = False) -> Callable[[], None]:
+        """Add ``subscriber``; with ``replay``, it first gets the player's state and what is
+        playing, as a new screen needs. Returns the function that unsubscribes it."""
+        self._subscribers.append(subscriber)
+        if replay:
+            subscriber(state_event(self._player.snapshot()))
+            if self._player.now_playing is not None:
+                subscriber(now_playing_event(*self._player.now_playing))
+        return lambda: (
+            self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+        )
+
+    def publish(self, event: Event) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # one broken remote must not silence the others
+                log.exception("event subscriber %r failed", subscriber)
+
+    def close(self) -> None:
+        self._player.remove_listener(self)
+        self._subscribers.clear()
+
+    # --- player listener ------------------------------------------------------------------
+
+    def on_state(self, snapshot: PlayerSnapshot) -> None:
+        self.publish(state_event(snapshot))
+
+    def on_now_playing(self, artist: str, title: str, album: str) -> None:
+        self.publish(now_playing_event(artist, title, album))
+
+    def on_stats(self, stats: PlayoutStats) -> None:
+        self.publish(stats_event(stats))
