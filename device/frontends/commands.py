@@ -6,8 +6,10 @@ so a command means the same thing whoever sends it.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
+from device.core.car_state import CarState
 from device.core.catalog_service import CatalogService
 from device.core.player import Player
 from device.frontends.events import state_event
@@ -32,14 +34,43 @@ from device.protocol import (
     Watch,
 )
 from device.protocol.catalog_messages import CATALOG_COMMANDS
+from device.protocol.link_messages import LINK_COMMANDS, Driving, Forget, PairConfirm, Phones
 from device.protocol.music_messages import Library, Next, Previous, Queue, Shuffle
 
 
-async def execute(
-    player: Player, command: Command, catalog: CatalogService | None = None
-) -> Message:
+class LinkControl(Protocol):
+    """What the touchscreen may ask of the Bluetooth link (device.frontends.link)."""
+
+    def open_pairing_window(self) -> None: ...
+
+    def confirm_pairing(self, accept: bool) -> None: ...
+
+    def bonded_phones(self) -> list[Any]: ...
+
+    async def forget(self, address: str) -> None: ...
+
+
+@dataclass
+class UnitServices:
+    """Everything a command may act on; what the engine could not start is None."""
+
+    player: Player
+    catalog: CatalogService | None = None
+    link: LinkControl | None = None
+    car: CarState = field(default_factory=CarState)
+
+
+async def execute(services: UnitServices, command: Command) -> Message:
     """Run one command and return its reply (Ok or Error); never raises for bad requests."""
+    player, catalog = services.player, services.catalog
     try:
+        if isinstance(command, Driving):
+            services.car.set_driving(command.on)
+            return Ok(re=command.id, data={"driving": command.on})
+        if isinstance(command, LINK_COMMANDS):
+            if services.link is None:
+                return Error(re=command.id, code=ErrorCode.REFUSED, msg="Bluetooth is off")
+            return Ok(re=command.id, data=await _link_command(services.link, command))
         if isinstance(command, (*CATALOG_COMMANDS, Library, Queue)) and catalog is None:
             return Error(re=command.id, code=ErrorCode.REFUSED, msg="no catalog configured")
         if isinstance(command, CATALOG_COMMANDS):
@@ -101,3 +132,19 @@ async def _music_command(catalog: CatalogService, command: Library | Queue) -> d
     if command.kind:
         await music.play(command.kind, command.target, command.artist, command.shuffle)
     return music.queue_page(command.offset, command.limit)
+
+
+async def _link_command(link: LinkControl, command: Command) -> dict[str, Any]:
+    if isinstance(command, PairConfirm):
+        link.confirm_pairing(command.accept)
+    elif isinstance(command, Phones):
+        phones = link.bonded_phones()
+        items = [{"a": phone.address, "n": getattr(phone, "name", "") or ""} for phone in phones]
+        return {"total": len(items), "offset": 0, "items": items}
+    elif isinstance(command, Forget):
+        if not command.address:
+            raise ValueError("which phone? give its address (from the phones command)")
+        await link.forget(command.address)
+    else:  # PairOpen
+        link.open_pairing_window()
+    return {}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from device.core.catalog_service import CatalogService
 from device.core.player import Player
-from device.frontends.commands import execute
+from device.frontends.commands import UnitServices, execute
 from device.frontends.event_hub import EventHub
 from device.protocol import (
     Command,
@@ -50,9 +50,10 @@ class ControlServer:
         path: Path,
         catalog: CatalogService | None = None,
         events: EventHub | None = None,
+        services: UnitServices | None = None,
     ) -> None:
         self._player = player
-        self._catalog = catalog
+        self._services = services or UnitServices(player, catalog)
         self._events = events or EventHub(player)
         self._path = path
         self._server: asyncio.Server | None = None
@@ -125,7 +126,7 @@ class ControlServer:
         if not isinstance(message, Command):
             return None, Error(re=0, code=ErrorCode.UNKNOWN, msg="the engine accepts commands only")
         try:
-            return message, await execute(self._player, message, self._catalog)
+            return message, await execute(self._services, message)
         except Exception as exc:  # the engine keeps playing whatever one command did
             log.exception("command %s failed", message.name)
             return message, Error(re=message.id, code=ErrorCode.INTERNAL, msg=str(exc)[:256])
