@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from device.cli.lines import event_line, listing_lines
 from device.config import Config
 from device.control_client import CommandFailed, ControlClient, EngineUnavailable
 from device.protocol import (
@@ -31,6 +30,7 @@ from device.protocol import (
     Volume,
     Watch,
 )
+from device.protocol.text import event_line, listing_lines
 
 
 class UsageError(ValueError):

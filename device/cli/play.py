@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 from device.audio.outputs import AudioOutput, OutputError
-from device.cli.lines import event_line
 from device.config import Config
 from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.player import Player
 from device.core.player_setup import build_player, open_configured_output
 from device.frontends.events import now_playing_event, state_event, stats_event
+from device.protocol.text import event_line
 
 DRAIN_TIMEOUT_S = 10.0  # after a file ends: the output plays what it holds (under a second)
 

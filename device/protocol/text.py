@@ -1,8 +1,10 @@
-"""One-line, human-readable renderings of events for the terminal."""
+"""Human-readable lines for protocol messages: the unit's ``ctl`` and the phone's CLI print
+the same things the same way. Pure functions, no I/O."""
 
 from __future__ import annotations
 
-from device.protocol import Event, NowPlaying, PlayerState, Stats
+from device.protocol.link_messages import Pairing
+from device.protocol.messages import Event, NowPlaying, PlayerState, Stats
 
 
 def event_line(event: Event) -> str:
@@ -25,6 +27,10 @@ def event_line(event: Event) -> str:
             f"concealed {event.concealed_ms} ms  skipped {event.skipped_ms} ms  "
             f"missed {event.missed_ms} ms  gap {event.gap_ms} ms{lag}"
         )
+    if isinstance(event, Pairing):
+        digits = f"  compare {event.digits}" if event.digits else ""
+        phone = f"  phone: {event.phone}" if event.phone else ""
+        return f"pairing: {event.state}{digits}{phone}"
     return repr(event)
 
 
