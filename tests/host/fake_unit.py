@@ -7,8 +7,11 @@ The unit's own link frontend is written separately; this peripheral follows the 
   ``tcp-server:127.0.0.1:PORT`` so the phone's bumble backend connects exactly as it would to
   a controller on the network (``transport`` is the spec it uses);
 * COMMAND / EVENTS / AUDIO with encrypted, authenticated access, a protected CCCD, and an Ok
-  echo of every complete command: ``Ok(re=id, data={"c": name, "a": args})``;
+  echo of every complete command: ``Ok(re=id, data={"c": name, "a": args})`` — or an
+  ``Error`` for the names in ``refuse``, late for those in ``slow``, or nothing while
+  ``silent``;
 * pairing: SC + MITM numeric comparison only; the digits it was shown are kept for the test.
+  ``sc`` and ``io_capability`` can be lowered to play a weak (or malicious) unit.
 
 It records what a test needs to assert: fragment sizes, commands, relayed frames, digits.
 """
@@ -39,9 +42,11 @@ from bumble.transport.tcp_server import open_tcp_server_transport_with_socket
 
 from device.protocol import (
     Command,
+    Error,
     Event,
     FragmentReassembler,
     Ok,
+    ProtocolError,
     decode_message,
     encode_message,
     fragment,
@@ -81,7 +86,7 @@ class UnitRecord:
 
 class UnitDelegate(PairingDelegate):
     def __init__(self, unit: FakeUnit) -> None:
-        super().__init__(io_capability=PairingDelegate.DISPLAY_OUTPUT_AND_YES_NO_INPUT)
+        super().__init__(io_capability=unit.io_capability)
         self._unit = unit
 
     async def confirm(self, auto: bool = False) -> bool:
@@ -93,15 +98,18 @@ class UnitDelegate(PairingDelegate):
 
 
 class UnitSession(smp.Session):
-    """Refuses a phone that does not ask for SC + MITM with a yes/no display."""
+    """Refuses a phone that does not ask for SC + MITM with a yes/no display (unless the unit
+    is playing a weak one, ``sc=False``)."""
 
     def on_smp_pairing_request_command(self, command: smp.SMP_Pairing_Request_Command) -> None:
-        self.manager.device.unit.record.pairing_requests.append(command)
+        unit = self.manager.device.unit
+        unit.record.pairing_requests.append(command)
         wants = smp.AuthReq.SC | smp.AuthReq.MITM
-        if command.auth_req & wants != wants or command.io_capability not in (
+        weak = command.auth_req & wants != wants or command.io_capability not in (
             smp.IoCapability.DISPLAY_YES_NO,
             smp.IoCapability.KEYBOARD_DISPLAY,
-        ):
+        )
+        if weak and unit.sc:
             self.send_pairing_failed(smp.ErrorCode.AUTHENTICATION_REQUIREMENTS)
             return
         super().on_smp_pairing_request_command(command)
@@ -111,6 +119,11 @@ class FakeUnit:
     def __init__(self) -> None:
         self.record = UnitRecord()
         self.accept_pairing = True
+        self.sc = True
+        self.io_capability = PairingDelegate.DISPLAY_OUTPUT_AND_YES_NO_INPUT
+        self.refuse: set[str] = set()
+        self.silent = False
+        self.slow: dict[str, float] = {}  # command name → seconds before its reply
         self.transport = ""
         self._reassemblers: dict[int, FragmentReassembler] = {}
         self._audio: dict[int, FragmentReassembler] = {}
@@ -143,7 +156,7 @@ class FakeUnit:
         self.device.unit = self
         self.device.smp_session_proxy = UnitSession
         self.device.pairing_config_factory = lambda connection: PairingConfig(
-            sc=True, mitm=True, bonding=True, delegate=UnitDelegate(self)
+            sc=self.sc, mitm=True, bonding=True, delegate=UnitDelegate(self)
         )
         self.device.add_service(self._service())
         await self.device.power_on()
@@ -205,20 +218,38 @@ class FakeUnit:
     def _on_command_fragment(self, connection: Connection, value: bytes) -> None:
         self.record.command_fragment_sizes.append(len(value))
         reassembler = self._reassemblers.setdefault(connection.handle, FragmentReassembler())
-        message = reassembler.feed(value)
-        if message is not None:
-            command = decode_message(message)
-            assert isinstance(command, Command)
-            self.record.commands.append(command)
-            reply = Ok(re=command.id, data={"c": command.name, "a": command.args()})
-            asyncio.get_running_loop().create_task(self.notify(connection, reply))
+        try:
+            message = reassembler.feed(value)
+            command = None if message is None else decode_message(message)
+        except ProtocolError as exc:
+            # An exception here would leave the phone's write unanswered for 30 s.
+            self._reply(connection, Error(re=0, code=exc.code, msg=exc.message[:200]))
+            return
+        if command is None:
+            return
+        assert isinstance(command, Command)
+        self.record.commands.append(command)
+        delay_s = self.slow.get(command.name, 0.0)
+        if command.name in self.refuse:
+            self._reply(connection, Error(re=command.id, code="refused", msg="refused"), delay_s)
+        else:
+            echo = Ok(re=command.id, data={"c": command.name, "a": command.args()})
+            self._reply(connection, echo, delay_s)
+
+    def _reply(self, connection: Connection, reply: Ok | Error, delay_s: float = 0.0) -> None:
+        async def send() -> None:
+            await asyncio.sleep(delay_s)
+            await self.notify(connection, reply)
+
+        if not self.silent:
+            asyncio.get_running_loop().create_task(send())
 
     def _on_audio_fragment(self, connection: Connection, value: bytes) -> None:
         frame = self._audio.setdefault(connection.handle, FragmentReassembler()).feed(value)
         if frame is not None:
             self.record.audio_frames.append(frame)
 
-    async def notify(self, connection: Connection, message: Ok | Event) -> None:
+    async def notify(self, connection: Connection, message: Ok | Error | Event) -> None:
         for part in fragment(encode_message(message), connection.att_mtu):
             self.record.notification_sizes.append(len(part))
             await self.device.notify_subscriber(connection, self.events, part)
