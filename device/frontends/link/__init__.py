@@ -7,7 +7,15 @@ bonded phones; ``open_radio`` picks the controller by spec string (``"hci-socket
 
 from device.frontends.link.bonds import Phone
 from device.frontends.link.pairing import PairingPrompt
-from device.frontends.link.radio import Radio, VirtualRadio, open_radio
+from device.frontends.link.radio import Radio, RadioUnavailable, VirtualRadio, open_radio
 from device.frontends.link.server import LinkServer
 
-__all__ = ["LinkServer", "PairingPrompt", "Phone", "Radio", "VirtualRadio", "open_radio"]
+__all__ = [
+    "LinkServer",
+    "PairingPrompt",
+    "Phone",
+    "Radio",
+    "RadioUnavailable",
+    "VirtualRadio",
+    "open_radio",
+]

@@ -7,9 +7,9 @@ differences that make it the unit's security boundary:
   they become a bond through :meth:`BondStore.commit`, which the link server calls only for a
   Secure Connections pairing whose six digits the driver confirmed. A pairing that slipped
   through any other way leaves nothing a later connection could use.
-* at most ``max_bonds`` bonds are kept: when one more phone pairs, the one that paired
-  longest ago is forgotten. The driver just confirmed the new phone on the screen; refusing it
-  would leave them in a settings menu while driving.
+* at most ``max_bonds`` bonds are kept: when one more phone pairs, the one unused for the
+  longest time (paired or last connected longest ago) is forgotten. The driver just confirmed
+  the new phone on the screen; refusing it would leave them in a settings menu while driving.
 
 A file that cannot be read is set aside (``link_bonds.json.corrupt-<time>``) and logged; the
 unit starts with no bonds rather than not at all.
@@ -39,6 +39,7 @@ class Phone:
     address: str  # identity address as bumble writes it: "D0:11:..:55", "/P" when public
     name: str | None  # the phone's own GAP name, when it let the unit read it
     bonded_at: float  # wall clock, seconds since the epoch
+    last_seen: float  # paired or last connected, same clock
 
 
 @dataclass
@@ -46,6 +47,7 @@ class _Bond:
     keys: PairingKeys
     name: str | None
     bonded_at: float
+    last_seen: float
 
 
 class BondStore(KeyStore):
@@ -57,7 +59,7 @@ class BondStore(KeyStore):
         self._path = path
         self._max_bonds = max_bonds
         self._wall_clock = wall_clock
-        self._bonds: dict[str, _Bond] = {}  # oldest first
+        self._bonds: dict[str, _Bond] = {}
         self._staged: dict[str, PairingKeys] = {}
         self._load()
 
@@ -84,16 +86,23 @@ class BondStore(KeyStore):
         keys = self._staged.pop(address, None)
         if keys is None or keys.ltk is None or not keys.ltk.authenticated:
             raise ValueError(f"no authenticated keys staged for {address}")
-        self._bonds.pop(address, None)  # pairing again replaces the old bond, as the newest
-        self._bonds[address] = _Bond(keys, None, self._wall_clock())
+        now = self._wall_clock()
+        self._bonds[address] = _Bond(keys, None, now, now)  # pairing again replaces a bond
         evicted = []
         while len(self._bonds) > self._max_bonds:
-            oldest = next(iter(self._bonds))
-            del self._bonds[oldest]
-            evicted.append(oldest)
-            log.info("forgot %s: more than %d bonded phones", oldest, self._max_bonds)
+            unused = min(self._bonds, key=lambda a: self._bonds[a].last_seen)
+            del self._bonds[unused]
+            evicted.append(unused)
+            log.info("forgot %s: more than %d bonded phones", unused, self._max_bonds)
         self._save()
         return evicted
+
+    def touch(self, address: str) -> None:
+        """A bonded phone is back: it moves to the end of the eviction line."""
+        bond = self._bonds.get(address)
+        if bond is not None:
+            bond.last_seen = max(self._wall_clock(), bond.last_seen)
+            self._save()
 
     def discard_staged(self, address: str) -> None:
         self._staged.pop(address, None)
@@ -122,13 +131,18 @@ class BondStore(KeyStore):
         return None
 
     def phones(self) -> list[Phone]:
-        return [Phone(a, b.name, b.bonded_at) for a, b in self._bonds.items()]
+        return [Phone(a, b.name, b.bonded_at, b.last_seen) for a, b in self._bonds.items()]
 
     # --- the file ------------------------------------------------------------------------
 
     def _save(self) -> None:
         bonds = {
-            address: {"keys": bond.keys.to_dict(), "name": bond.name, "bonded_at": bond.bonded_at}
+            address: {
+                "keys": bond.keys.to_dict(),
+                "name": bond.name,
+                "bonded_at": bond.bonded_at,
+                "last_seen": bond.last_seen,
+            }
             for address, bond in self._bonds.items()
         }
         write_json(self._path, {"version": FORMAT_VERSION, "bonds": bonds})
@@ -164,4 +178,5 @@ def _parse_bond(entry: dict) -> _Bond:
     name = entry.get("name")
     if name is not None and not isinstance(name, str):
         raise TypeError("name must be text")
-    return _Bond(keys, name, float(entry["bonded_at"]))
+    bonded_at = float(entry["bonded_at"])
+    return _Bond(keys, name, bonded_at, float(entry.get("last_seen", bonded_at)))

@@ -53,11 +53,14 @@ class PairingGate:
         window_s: float,
         clock: Callable[[], float],
         on_prompt: Callable[[PairingPrompt], None],
+        on_window: Callable[[bool], None],
     ) -> None:
         self._window_s = window_s
         self._clock = clock
         self._on_prompt = on_prompt
+        self._on_window = on_window
         self._closes_at: float | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._pairing: object | None = None  # the connection pairing now
         self._answer: asyncio.Future[bool] | None = None
 
@@ -66,11 +69,22 @@ class PairingGate:
         return self._closes_at is not None and self._clock() < self._closes_at
 
     def open(self) -> None:
+        """Open the window for ``window_s`` (again from now, if it was open already)."""
         self._closes_at = self._clock() + self._window_s
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(self._window_s, self.close)
+        self._on_window(True)
 
     def close(self) -> None:
-        self._closes_at = None
+        """Close the window; an unanswered prompt counts as a no."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.answer(False)
+        if self._closes_at is not None:
+            self._closes_at = None
+            self._on_window(False)
 
     def refusal(self, connection: object, request: smp.SMP_Pairing_Request_Command) -> Any:
         """The SMP error to refuse this Pairing Request with, or None to go on."""
@@ -126,7 +140,7 @@ class PairingGate:
             if self._answer is not None and not self._answer.done():
                 self._answer.set_result(False)
             if paired:
-                self._closes_at = None  # one phone per window
+                self.close()  # one phone per window
 
 
 class DriverDelegate(PairingDelegate):

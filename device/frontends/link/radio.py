@@ -38,6 +38,10 @@ REAL_ADVERTISING_INTERVAL_MS = 100.0
 """Phones find a unit advertising at 100 ms within a scan or two; power is no concern in a car."""
 
 
+class RadioUnavailable(OSError):
+    """The named controller could not be opened (absent, busy, no permission)."""
+
+
 @dataclass
 class Hci:
     """What a bumble ``Host`` needs: a source of controller packets and a sink for ours."""
@@ -93,7 +97,10 @@ async def open_radio(spec: str) -> Radio:
         return VirtualRadio()
     if ":" not in spec:
         raise ValueError(f"link {spec!r}: expected 'virtual' or a transport like 'hci-socket:0'")
-    transport = await open_transport(spec)
+    try:
+        transport = await open_transport(spec)
+    except Exception as exc:  # bumble raises whatever its backend raised (OSError, usb1, ...)
+        raise RadioUnavailable(f"link {spec!r}: {type(exc).__name__}: {exc}") from exc
     return Radio(Hci(source=transport.source, sink=transport.sink), transport)
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,17 @@ from device.frontends.link.pairing import (
 )
 from device.frontends.link.radio import Radio, VirtualRadio, open_radio
 from device.frontends.link.session import AudioSink, Execute, LinkSession
-from device.protocol import Message
+from device.protocol import Command, Message
 from device.protocol.gatt import SERVICE_UUID
+from device.protocol.link_messages import Forget
 
 log = logging.getLogger(__name__)
 
 MAX_CONNECTIONS = 3  # the driver's phone, a passenger's, one spare for a phone reconnecting
 PAIRING_FAILED_HANGUP_S = 0.5  # lets the Pairing Failed PDU reach the phone first
+FORGOTTEN_HANGUP_S = 0.5  # lets the reply to the phone's own "forget" reach it first
 NAME_READ_TIMEOUT_S = 3.0
+HANG_UP_TIMEOUT_S = 2.0
 LEGACY_ADVERTISING_BYTES = 31
 AD_HEADER_BYTES = 2
 
@@ -70,7 +74,7 @@ class _Link:
     delegate: DriverDelegate | None = None
     pairing_started: bool = False
     trusted_as: str | None = None  # the bond this connection is trusted as
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    grace: asyncio.TimerHandle | None = None  # hangs up if still untrusted by then
 
 
 class LinkServer:
@@ -85,15 +89,20 @@ class LinkServer:
         pairing_window_s: float = 60.0,
         on_pairing: Callable[[PairingPrompt], None] = _ignore,
         on_pairing_done: Callable[[str, bool], None] = _ignore,
+        on_pairing_window: Callable[[bool], None] = _ignore,
         on_audio: AudioSink | None = None,
         clock: Callable[[], float] = time.monotonic,
         commands_per_s: float = 50.0,
         unbonded_grace_s: float = 90.0,
+        phone_port: int = 0,
     ) -> None:
         """``on_pairing`` shows a prompt's six digits; the driver answers with
-        :meth:`confirm_pairing`. ``on_pairing_done(address, paired)`` says the prompt is over.
-        ``on_audio`` receives the relay frames a phone writes to AUDIO. ``clock`` (seconds,
-        monotonic) times the pairing window and the rate limit."""
+        :meth:`confirm_pairing`. ``on_pairing_done(address, paired)`` says the prompt is over,
+        ``on_pairing_window(open)`` when the window opens and closes (its time is up, a phone
+        paired, or :meth:`close_pairing_window`). ``on_audio`` receives the relay frames a
+        phone writes to AUDIO. ``clock`` (seconds, monotonic) times the pairing window and the
+        rate limit. Callbacks run on the event loop and must not block. ``phone_port``: where
+        the virtual radio takes phones (0: any free port; :attr:`phone_port` says which)."""
         self._spec = spec
         self._execute = execute
         self._state_dir = state_dir
@@ -104,7 +113,7 @@ class LinkServer:
         self._clock = clock
         self._commands_per_s = commands_per_s
         self._unbonded_grace_s = unbonded_grace_s
-        self._gate = PairingGate(pairing_window_s, clock, on_pairing)
+        self._gate = PairingGate(pairing_window_s, clock, on_pairing, on_pairing_window)
         self._links: dict[Connection, _Link] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._advertising = asyncio.Lock()
@@ -114,7 +123,8 @@ class LinkServer:
         self._bonds: BondStore | None = None
         self._closing = False
         self.address = ""
-        self.phone_port: int | None = None
+        self._requested_phone_port = phone_port
+        self.phone_port: int | None = None  # virtual radio only, once started
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -125,7 +135,7 @@ class LinkServer:
         self._bonds = BondStore(self._state_dir / BONDS_FILE, self._max_bonds)
         self._radio = await open_radio(self._spec)
         if isinstance(self._radio, VirtualRadio):
-            self.phone_port = await self._radio.expose_phone()
+            self.phone_port = await self._radio.expose_phone(port=self._requested_phone_port)
         device = Device(
             name=self._name,
             address=hci.Address(identity.address),
@@ -151,13 +161,13 @@ class LinkServer:
         device = self._device
         if device is not None:
             for connection in list(self._links):
-                with contextlib.suppress(Exception):
-                    await connection.disconnect()
+                await self._hang_up(connection)
             with contextlib.suppress(Exception):
                 await device.stop_advertising()
             await device.power_off()
-        for connection in list(self._links):
-            await self._forget_link(connection)
+        for link in self._links.values():
+            await link.session.close()
+        self._links.clear()
         for task in list(self._tasks):
             task.cancel()
         if self._radio is not None:
@@ -177,18 +187,25 @@ class LinkServer:
         if not self._gate.answer(accept):
             log.info("no pairing prompt to answer")
 
+    def connected_phones(self) -> list[str]:
+        """Addresses of the phones connected now (bonded or not)."""
+        return [str(connection.peer_address) for connection in self._links]
+
     def bonded_phones(self) -> list[Phone]:
         return self._bonds.phones() if self._bonds else []
 
     async def forget(self, address: str) -> bool:
-        """Remove a phone's bond and drop its connection; False if it was not bonded."""
+        """Remove a phone's bond and drop its connection; False if it was not bonded.
+
+        The phone loses access at once and is disconnected a moment later, so that the reply
+        to its own ``forget`` still reaches it."""
         assert self._bonds is not None and self._device is not None
         stored = self._bonds.find(address)
         if stored is None:
             return False
         self._bonds.remove(stored)
         await self._device.refresh_resolving_list()
-        await self._hang_up_bond(stored)
+        self._hang_up_later(stored)
         log.info("forgot %s", stored)
         return True
 
@@ -208,7 +225,7 @@ class LinkServer:
             return
         link = _Link(
             LinkSession(
-                execute=self._execute,
+                execute=functools.partial(self._execute_from, connection),
                 send=functools.partial(self._notify, connection),
                 mtu=lambda: connection.att_mtu,
                 on_audio=self._on_audio,
@@ -228,22 +245,28 @@ class LinkServer:
             connection.EVENT_CONNECTION_ENCRYPTION_CHANGE,
             lambda: self._on_encryption(connection),
         )
-        asyncio.get_running_loop().call_later(
+        link.grace = asyncio.get_running_loop().call_later(
             self._unbonded_grace_s, self._hang_up_if_untrusted, connection
         )
         log.info("phone %s connected", connection.peer_address)
         self._spawn(self._advertise())
 
+    async def _execute_from(self, connection: Connection, command: Command) -> Message:
+        """Run a phone's command; "forget" with no address means the phone that sent it."""
+        link = self._links.get(connection)
+        if isinstance(command, Forget) and not command.address and link and link.trusted_as:
+            command = dataclasses.replace(command, address=link.trusted_as)
+        return await self._execute(command)
+
     def _on_disconnection(self, connection: Connection) -> None:
         log.info("phone %s disconnected", connection.peer_address)
         self._gate.finished(connection, paired=False)
-        self._spawn(self._forget_link(connection))
-        self._spawn(self._advertise())
-
-    async def _forget_link(self, connection: Connection) -> None:
         link = self._links.pop(connection, None)
         if link is not None:
-            await link.session.close()
+            if link.grace is not None:
+                link.grace.cancel()
+            self._spawn(link.session.close())
+        self._spawn(self._advertise())
 
     def _on_encryption(self, connection: Connection) -> None:
         """Encrypted by a bond's keys (a phone reconnecting): trusted as that bond."""
@@ -253,6 +276,7 @@ class LinkServer:
             return
         if self._bonds is not None and self._bonds.is_bonded(address):
             link.trusted_as = address
+            self._bonds.touch(address)
             log.info("bonded phone %s is back", address)
 
     def _on_pairing_start(self, connection: Connection) -> None:
@@ -269,13 +293,13 @@ class LinkServer:
         if not (confirmed and connection.sc and keys.ltk and keys.ltk.authenticated):
             log.error("pairing with %s completed without the driver's yes: dropped", address)
             self._bonds.discard_staged(address)
-            self._end_pairing(connection, address, paired=False)
+            self._pairing_failed(connection, address)
             return
         try:
             evicted = self._bonds.commit(address)
         except (OSError, ValueError):
             log.exception("could not store the bond with %s", address)
-            self._end_pairing(connection, address, paired=False)
+            self._pairing_failed(connection, address)
             return
         assert link is not None
         link.trusted_as = address
@@ -285,11 +309,12 @@ class LinkServer:
         self._spawn(self._after_pairing(connection, address, evicted))
 
     def _on_pairing_failed(self, connection: Connection) -> None:
-        self._end_pairing(connection, str(connection.peer_address), paired=False)
+        self._pairing_failed(connection, str(connection.peer_address))
 
-    def _end_pairing(self, connection: Connection, address: str, paired: bool) -> None:
-        self._gate.finished(connection, paired)
-        self._on_pairing_done(address, paired)
+    def _pairing_failed(self, connection: Connection, address: str) -> None:
+        """No bond: tell the driver, and end the link (a retry starts on a clean one)."""
+        self._gate.finished(connection, paired=False)
+        self._on_pairing_done(address, False)
         asyncio.get_running_loop().call_later(
             PAIRING_FAILED_HANGUP_S, lambda: self._spawn(self._hang_up(connection))
         )
@@ -300,7 +325,7 @@ class LinkServer:
         assert self._device is not None and self._bonds is not None
         await self._device.refresh_resolving_list()
         for old in evicted:
-            await self._hang_up_bond(old)
+            self._hang_up_later(old)
         try:
             names = await asyncio.wait_for(
                 connection.gatt_client.read_characteristics_by_uuid(
@@ -320,16 +345,19 @@ class LinkServer:
             log.info("phone %s neither bonded nor pairing: disconnecting", connection.peer_address)
             self._spawn(self._hang_up(connection))
 
-    async def _hang_up_bond(self, address: str) -> None:
+    def _hang_up_later(self, address: str) -> None:
+        """A bond is gone: its connections lose access now and the radio link shortly."""
         for connection, link in list(self._links.items()):
             if link.trusted_as == address or str(connection.peer_address) == address:
                 link.trusted_as = None
-                await self._hang_up(connection)
+                asyncio.get_running_loop().call_later(
+                    FORGOTTEN_HANGUP_S, lambda c=connection: self._spawn(self._hang_up(c))
+                )
 
     async def _hang_up(self, connection: Connection) -> None:
         if connection in self._links:
-            with contextlib.suppress(Exception):  # already gone
-                await connection.disconnect()
+            with contextlib.suppress(Exception):  # gone meanwhile, or a radio that went quiet
+                await asyncio.wait_for(connection.disconnect(), HANG_UP_TIMEOUT_S)
 
     # --- GATT ----------------------------------------------------------------------------
 
@@ -344,13 +372,19 @@ class LinkServer:
 
     def _on_command_write(self, connection: Connection, value: bytes) -> None:
         link = self._links.get(connection)
-        if link is not None:
-            link.session.on_command_fragment(value)
+        try:
+            if link is not None:
+                link.session.on_command_fragment(value)
+        except Exception:  # bumble re-raises out of its ATT handler: never let one through
+            log.exception("command write from %s", connection.peer_address)
 
     def _on_audio_write(self, connection: Connection, value: bytes) -> None:
         link = self._links.get(connection)
-        if link is not None:
-            link.session.on_audio_fragment(value)
+        try:
+            if link is not None:
+                link.session.on_audio_fragment(value)
+        except Exception:
+            log.exception("audio write from %s", connection.peer_address)
 
     async def _notify(self, connection: Connection, value: bytes) -> None:
         assert self._device is not None and self._service is not None

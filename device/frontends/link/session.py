@@ -3,8 +3,9 @@
 No Bluetooth here (the link server feeds it GATT writes and gives it a ``send`` for
 notifications), so it is tested and fuzzed at full speed without a radio.
 
-* COMMAND writes are reassembled (:class:`FragmentReassembler`) and decoded; every bad
-  fragment or message gets an Error reply and a log line, never an exception.
+* COMMAND writes are reassembled (:class:`FragmentReassembler`) and decoded; every broken
+  or bad message gets one Error reply and a log line, never an exception (after a broken
+  fragment the rest of that message is skipped quietly, up to the next FIRST fragment).
 * Commands run through ``execute`` one at a time, in arrival order, on this session's own
   task; at most ``commands_per_s`` (a token bucket) and ``COMMAND_QUEUE`` waiting, beyond that
   the phone gets Error ``refused: busy`` at once.
@@ -36,6 +37,7 @@ from device.protocol import (
     encode_message,
     fragment,
 )
+from device.protocol.framing import FIRST
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +102,13 @@ class LinkSession:
         self._label = label
         self._rate = RateLimiter(commands_per_s, clock)
         self._commands = FragmentReassembler()
+        self._skipping = False  # after a broken fragment, until the next FIRST fragment
         self._audio = FragmentReassembler()
         self._inbox: asyncio.Queue[Message] = asyncio.Queue(COMMAND_QUEUE)
         self._outbox: deque[tuple[Message, bool]] = deque()  # (message, is_event)
         self._outbox_ready = asyncio.Event()
+        self._outbox_room = asyncio.Event()
+        self._replies_waiting = 0
         self._audio_queue: asyncio.Queue[bytes] = asyncio.Queue(AUDIO_QUEUE_FRAMES)
         self._tasks = [
             asyncio.create_task(self._run_commands()),
@@ -114,9 +119,13 @@ class LinkSession:
     # --- called from GATT callbacks: quick, never raise ------------------------------------
 
     def on_command_fragment(self, value: bytes) -> None:
+        if self._skipping and not (value and value[0] & FIRST):
+            return  # the rest of a message already refused: one Error per broken message
+        self._skipping = False
         try:
             data = self._commands.feed(value)
         except ProtocolError as exc:
+            self._skipping = True
             self._refuse(0, exc.code, exc.message)
             return
         if data is None:
@@ -194,15 +203,23 @@ class LinkSession:
         self._post(Error(re=request_id, code=ErrorCode.REFUSED, msg=f"busy: {why}"), False)
 
     def _post(self, message: Message, is_event: bool) -> None:
-        if not is_event and sum(not e for _, e in self._outbox) >= OUTBOX_REPLIES:
-            self.stats.replies_dropped += 1
-            return
+        if not is_event:
+            if self._replies_waiting >= OUTBOX_REPLIES:  # only a flood gets here
+                self.stats.replies_dropped += 1
+                return
+            self._replies_waiting += 1
         self._outbox.append((message, is_event))
         self._outbox_ready.set()
 
     async def _run_commands(self) -> None:
         while True:
             message = await self._inbox.get()
+            while self._replies_waiting >= OUTBOX_REPLIES // 2:
+                # the phone is not reading its replies: stop taking commands, so the inbox
+                # fills and further commands are refused as busy instead of answered into
+                # a queue nobody empties
+                self._outbox_room.clear()
+                await self._outbox_room.wait()
             if isinstance(message, Command):
                 self.stats.commands += 1
                 message = await self._run(message)
@@ -221,7 +238,10 @@ class LinkSession:
             while not self._outbox:
                 self._outbox_ready.clear()
                 await self._outbox_ready.wait()
-            message, _ = self._outbox.popleft()
+            message, is_event = self._outbox.popleft()
+            if not is_event:
+                self._replies_waiting -= 1
+                self._outbox_room.set()
             try:
                 for value in fragment(_encode(message), self._mtu()):
                     await self._send(value)
