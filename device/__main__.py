@@ -89,7 +89,8 @@ CTL_HELP = (
     "search QUERY | rooms | browse live|tags|genres|favorites|recent|presets | "
     "favorite URL [on|off] | preset set N [KIND] TARGET | preset play N | preset clear N | "
     "library [artists | albums [ARTIST] | tracks ALBUM] | "
-    "queue [track|album|artist|playlist TARGET [shuffle]] | next | previous | shuffle on|off"
+    "queue [track|album|artist|playlist TARGET [shuffle]] | next | previous | shuffle on|off | "
+    "pair open|yes|no | phones | forget ADDRESS | driving on|off"
 )
 
 

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from device.audio.outputs import OutputError
 from device.catalog import Catalog, CatalogError
@@ -14,9 +16,15 @@ from device.config import Config
 from device.core.catalog_service import CatalogService, CatalogSettings
 from device.core.player import Player
 from device.core.player_setup import build_player, open_configured_output
+from device.frontends.commands import UnitServices, execute
 from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
+from device.frontends.event_hub import EventHub
+from device.protocol import Event, Pairing
 from device.sources.directory import parse_directory_spec
 from device.sources.library import default_library_roots
+
+if TYPE_CHECKING:
+    from device.frontends.link import LinkServer
 
 log = logging.getLogger("drivetime.engine")
 
@@ -63,7 +71,17 @@ class Engine:
             raise EngineError(f"audio.output {config.audio.output!r}: {exc}") from None
         self.player = build_player(config, self.output)
         self.catalog = open_catalog_service(config, self.player)
-        self.server = ControlServer(self.player, config.engine.socket_path, self.catalog)
+        self.events = EventHub(self.player)
+        self.services = UnitServices(self.player, self.catalog)
+        self.server = ControlServer(
+            self.player,
+            config.engine.socket_path,
+            self.catalog,
+            events=self.events,
+            services=self.services,
+        )
+        self.link: LinkServer | None = None
+        self._unsubscribe_link: Callable[[], None] | None = None
 
     async def start(self) -> None:
         try:
@@ -84,6 +102,43 @@ class Engine:
         )
         if self.catalog is not None:
             await self.catalog.start()
+        if self.config.link.transport:
+            await self._start_link()
+
+    async def _start_link(self) -> None:
+        """Bluetooth for the phone; a radio that cannot be used leaves the car playing."""
+        from device.frontends.link import LinkServer, RadioUnavailable  # bumble: only if on
+
+        settings = self.config.link
+        publish = self.events.publish
+        link = LinkServer(
+            settings.transport,
+            execute=lambda command: execute(self.services, command),
+            state_dir=settings.bonds_dir,
+            max_bonds=settings.max_bonds,
+            pairing_window_s=settings.pairing_window_s,
+            phone_port=settings.phone_port,
+            on_pairing=lambda prompt: publish(
+                Pairing(state="confirm", digits=prompt.digits, phone=prompt.address)
+            ),
+            on_pairing_done=lambda address, paired: publish(
+                Pairing(state="paired" if paired else "rejected", phone=address)
+            ),
+            on_pairing_window=lambda opened: publish(Pairing(state="open" if opened else "closed")),
+        )
+        try:
+            await link.start()
+        except (RadioUnavailable, OSError) as exc:
+            log.error("Bluetooth %s cannot be used (%s): no phone control", settings.transport, exc)
+            return
+        self.link = self.services.link = link
+
+        def to_phones(event: Event) -> None:
+            if not isinstance(event, Pairing):  # the digits are for the unit's screen only
+                link.notify_event(event)
+
+        self._unsubscribe_link = self.events.subscribe(to_phones)
+        log.info("Bluetooth on %s (address %s)", settings.transport, link.address)
 
     async def resume(self) -> bool:
         """Play the last room again (fast boot-to-audio: before any UI has drawn)."""
@@ -94,6 +149,11 @@ class Engine:
         # either; closing goes on to release the output.
         with contextlib.suppress(OSError):
             await self.server.close()
+        if self.link is not None:
+            if self._unsubscribe_link is not None:
+                self._unsubscribe_link()
+            await self.link.close()
+            self.link = self.services.link = None
         if self.catalog is not None:
             await self.catalog.close()
         await self.player.close()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 UNIT = [sys.executable, "-m", "device"]
 SOCKET_WAIT_S = 10.0
+PHONE_PORT = 7531  # the phone side of the unit's virtual Bluetooth radio
 
 
 def run_unit(room_url: str, seconds: float | None) -> int:
@@ -28,13 +29,17 @@ def run_unit(room_url: str, seconds: float | None) -> int:
         config.write_text(
             f'[audio]\noutput = "auto"\n\n[engine]\nsocket = "{socket}"\n\n'
             f'[catalog]\npath = "{workdir}/catalog.sqlite"\nsources = ["icecast:{base_url}"]\n'
-            "refresh_s = 10.0\n"
+            "refresh_s = 10.0\n\n"
+            f'[link]\ntransport = "virtual"\nphone_port = {PHONE_PORT}\n'
         )
         base = [*UNIT, "--config", str(config)]
         print(
             f"Unit config: {config}\n"
             f"  try, from another terminal: .venv/bin/drivetime-unit --config {config} "
-            "ctl search '#jazz'",
+            "ctl search '#jazz'\n"
+            f"  pair a phone on the virtual radio: .venv/bin/drivetime-unit --config {config} "
+            f"ctl pair open, then .venv/bin/drivetime-host --transport "
+            f"tcp-client:127.0.0.1:{PHONE_PORT} pair (confirm on both sides: ctl pair yes)",
             flush=True,
         )
         engine = subprocess.Popen([*base, "engine", "--join", room_url])

@@ -10,12 +10,17 @@ from device.control_client import CommandFailed, ControlClient, EngineUnavailabl
 from device.protocol import (
     Browse,
     Command,
+    Driving,
     Favorite,
+    Forget,
     Join,
     Library,
     Mode,
     Next,
+    PairConfirm,
+    PairOpen,
     Pause,
+    Phones,
     PlayerState,
     PresetClear,
     PresetPlay,
@@ -59,7 +64,9 @@ def parse_command(words: list[str]) -> Command:
             return Volume(percent=int(rest[0]))
         if name == "mode" and len(rest) == 1:
             return Mode(mode=rest[0])
-        catalog = _catalog_command(name, rest) or _music_command(name, rest)
+        catalog = (
+            _catalog_command(name, rest) or _music_command(name, rest) or _link_command(name, rest)
+        )
         if catalog is not None:
             return catalog
     except ProtocolError as exc:
@@ -113,6 +120,22 @@ def _music_command(name: str, rest: list[str]) -> Command | None:
     return None
 
 
+def _link_command(name: str, rest: list[str]) -> Command | None:
+    if name == "pair" and rest == ["open"]:
+        return PairOpen()
+    if name == "pair" and rest in (["yes"], ["no"]):
+        return PairConfirm(accept=rest == ["yes"])
+    if name == "pair":
+        raise UsageError("pair open | pair yes | pair no")
+    if name == "phones" and not rest:
+        return Phones()
+    if name == "forget" and len(rest) == 1:
+        return Forget(address=rest[0])
+    if name == "driving" and rest in (["on"], ["off"]):
+        return Driving(on=rest == ["on"])
+    return None
+
+
 def _slot(text: str) -> int:
     if not text.isdigit():
         raise UsageError(f"preset slot must be 1-4, got {text!r}")
@@ -129,8 +152,11 @@ async def run_ctl(words: list[str], socket: str | None, config: Config) -> int:
     try:
         await client.connect()
         reply = await client.request(command)
-        if isinstance(command, Search | Browse | Library | Queue):
+        if isinstance(command, Search | Browse | Library | Queue | Phones):
             print(listing_lines(reply.data))
+            return 0
+        if isinstance(command, PairOpen | PairConfirm | Forget | Driving):
+            print(", ".join(f"{k}: {v}" for k, v in reply.data.items()) or "done")
             return 0
         if not isinstance(command, Watch):
             print(event_line(_reply_state(reply.data)))

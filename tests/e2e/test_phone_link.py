@@ -1,0 +1,135 @@
+"""The phone controls the real engine over Bluetooth LE: bleak's API on the virtual radio.
+
+The unit runs the whole engine with ``link.transport = "virtual"``; the phone is the host
+side's ``DeviceClient`` on the bumble backend for bleak, reaching the unit's virtual radio
+over its TCP port exactly as ``drivetime-host`` does in the demo. The driver's side of
+pairing (open the window, compare the digits, confirm) goes through the control socket, as
+the touchscreen will.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from device.control_client import ControlClient
+from device.protocol import (
+    PairConfirm,
+    Pairing,
+    PairOpen,
+    Phones,
+    PlayerState,
+    Status,
+    Volume,
+    Watch,
+)
+from host.bumble_backend import BUMBLE_BACKENDS, close_stacks
+from host.client import DeviceClient, UnitUnavailable
+from tests.e2e.engine_harness import start_engine
+
+
+async def _unit(tmp_path):
+    engine, recorder = await start_engine(
+        tmp_path, "null", link={"transport": "virtual", "phone_port": 0}
+    )
+    assert engine.link is not None, "the link did not start"
+    screen = ControlClient(engine.config.engine.socket_path)
+    await screen.connect()
+    return engine, screen
+
+
+def _phone(tmp_path, port: int) -> DeviceClient:
+    return DeviceClient(
+        **BUMBLE_BACKENDS,
+        transport=f"tcp-client:127.0.0.1:{port}",
+        state_dir=str(tmp_path / "phone"),
+    )
+
+
+def test_a_phone_pairs_by_comparison_controls_the_unit_and_reconnects_bonded(tmp_path):
+    async def first_drive():
+        engine, screen = await _unit(tmp_path)
+        watcher = ControlClient(engine.config.engine.socket_path)
+        await watcher.connect()
+        await watcher.request(Watch())
+        phone = _phone(tmp_path, engine.link.phone_port)
+        shown_on_unit: list[str] = []
+        try:
+            await phone.connect()
+            assert not phone.ready
+            with pytest.raises(UnitUnavailable):  # window closed: nothing to pair with
+                await phone.pair(lambda digits: _yes())
+            await phone.close()
+            await close_stacks()
+
+            phone = _phone(tmp_path, engine.link.phone_port)
+            await phone.connect()
+            await screen.request(PairOpen())
+
+            async def driver_confirms() -> None:
+                async for event in watcher.events():
+                    if isinstance(event, Pairing) and event.state == "confirm":
+                        shown_on_unit.append(event.digits)
+                        await screen.request(PairConfirm(accept=True))
+                        return
+
+            confirming = asyncio.create_task(driver_confirms())
+            seen_on_phone: list[int] = []
+
+            async def phone_confirms(digits: int) -> bool:
+                seen_on_phone.append(digits)
+                return True
+
+            await phone.pair(phone_confirms)
+            await asyncio.wait_for(confirming, 5)
+            assert phone.ready
+            assert [f"{d:06d}" for d in seen_on_phone] == shown_on_unit
+
+            status = (await phone.request(Status())).data
+
+            async def volume_event() -> PlayerState:
+                async for event in phone.events():
+                    if isinstance(event, PlayerState) and event.volume == 30:
+                        return event
+                raise AssertionError("events ended")
+
+            notified = asyncio.create_task(volume_event())
+            await asyncio.sleep(0)  # the reader is listening before the change
+            await phone.request(Volume(percent=30))
+            await asyncio.wait_for(notified, 5)
+            phones = (await screen.request(Phones())).data
+            return status, engine.player.snapshot().volume, phones
+        finally:
+            await phone.close()
+            await close_stacks()
+            await watcher.close()
+            await screen.close()
+            await engine.close()
+
+    async def next_drive():
+        engine, screen = await _unit(tmp_path)
+        phone = _phone(tmp_path, engine.link.phone_port)
+        try:
+            await phone.connect()
+            ready = phone.ready  # bonded: encrypted again, no prompt
+            reply = (await phone.request(Status())).data
+            return ready, reply
+        finally:
+            await phone.close()
+            await close_stacks()
+            await screen.close()
+            await engine.close()
+
+    status, volume, phones = asyncio.run(first_drive())
+    assert PlayerState(**status).state == "idle"  # defaults are left out on the wire
+    assert volume == 30
+    assert phones["total"] == 1
+
+    ready, reply = asyncio.run(next_drive())
+    assert ready
+    assert PlayerState(**reply).state == "idle"
+
+
+async def _yes() -> bool:
+    return True
