@@ -118,6 +118,7 @@ class Engine:
             max_bonds=settings.max_bonds,
             pairing_window_s=settings.pairing_window_s,
             phone_port=settings.phone_port,
+            on_audio=self.player.feed_relay,
             on_pairing=lambda prompt: publish(
                 Pairing(state="confirm", digits=prompt.digits, phone=prompt.address)
             ),

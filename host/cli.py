@@ -3,6 +3,7 @@
     drivetime-host --transport tcp-client:127.0.0.1:7531 pair     # the demo's virtual radio
     drivetime-host status | watch | rooms | search "#jazz" | join URL | play | pause
     drivetime-host volume 40 | preset 2 | driving on | forget | scan
+    drivetime-host relay http://…/room.opus | song.opus      # when the unit has no network
 
 With ``--transport`` (or ``$DRIVETIME_BLE_TRANSPORT``) the bumble backend drives that
 transport: the demo's shared virtual radio, or a USB dongle (``usb:0``). Without it, the
@@ -32,6 +33,7 @@ from device.protocol import (
     PlayerState,
     PresetPlay,
     ProtocolError,
+    Relay,
     Resume,
     Search,
     Status,
@@ -39,6 +41,7 @@ from device.protocol import (
 )
 from device.protocol.text import event_line, listing_lines
 from host.client import CommandFailed, DeviceClient, UnitUnavailable
+from host.relay import RelaySourceError, relay_source
 
 TRANSPORT_ENV = "DRIVETIME_BLE_TRANSPORT"
 
@@ -64,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         "--transport", default=os.environ.get(TRANSPORT_ENV), help="bumble transport"
     )
     parser.add_argument("--address", help="the unit's address (default: the bonded or first one)")
-    parser.add_argument("command", help="scan, pair, forget, watch, " + ", ".join(_commands()))
+    parser.add_argument(
+        "command", help="scan, pair, forget, watch, relay, " + ", ".join(_commands())
+    )
     parser.add_argument("words", nargs="*")
     args = parser.parse_args(argv)
     try:
@@ -103,6 +108,13 @@ async def _run(args: argparse.Namespace) -> int:
             _remember_unit(None)
             print("forgotten: this phone is no longer paired")
             return 0
+        if args.command == "relay":
+            target = args.words[0]
+            await unit.request(Relay(label=target))
+            print(f"relaying {target} to the unit (Ctrl-C stops)", flush=True)
+            sent = await unit.relay(relay_source(target))
+            print(f"relayed {sent} frames")
+            return 0
         if args.command == "watch":
             async for event in unit.events():
                 print(event_line(event), flush=True)
@@ -111,7 +123,7 @@ async def _run(args: argparse.Namespace) -> int:
         reply = await unit.request(build())
         print(_reply_text(reply.data))
         return 0
-    except (UnitUnavailable, CommandFailed) as exc:
+    except (UnitUnavailable, CommandFailed, RelaySourceError) as exc:
         print(f"drivetime-host: {exc}", file=sys.stderr)
         return 1
     finally:
@@ -131,6 +143,10 @@ def _reply_text(data: dict[str, Any]) -> str:
 
 
 def _command(name: str, words: list[str]) -> Callable[[], Command] | None:
+    if name == "relay":
+        if len(words) != 1:
+            raise UsageError("usage: drivetime-host relay ROOM_URL|FILE.opus")
+        return None
     if name in ("scan", "pair", "forget", "watch"):
         if words:
             raise UsageError(f"{name} takes no arguments")

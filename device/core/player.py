@@ -87,7 +87,8 @@ class Player:
         self._reader: OpusStreamReader | Mp3StreamReader | None = None
         self._room_stream: RoomStream | None = None
         self._music: MusicQueue | None = None  # local tracks, while they play
-        self._streaming = False  # the room's HTTP stream is delivering
+        self._streaming = False  # the room's HTTP stream (or the phone's relay) is delivering
+        self._relaying = False
         self._generation = 0  # bumped on every join/play/stop: stale callbacks are ignored
         self._output_failed = False
         self.first_audio_monotonic: float | None = None  # first packet rendered since join
@@ -142,6 +143,25 @@ class Player:
         )
         self._stream_task = asyncio.create_task(stream.run(), name=f"room {url}")
         self._stream_task.add_done_callback(self._stream_task_ended)
+
+    async def start_relay(self, label: str) -> None:
+        """Play the room the phone relays: its Ogg/Opus bytes arrive through ``feed_relay``
+        (the Bluetooth link's AUDIO characteristic) instead of an HTTP connection, and go the
+        same way from there — demuxer, playout buffer, renderer: the same samples."""
+        await self._stop_source()
+        self._buffer.reset()
+        self._lag = LagMeter(output_latency_ms=self._output.latency_ms)
+        self._renderer.set_feed(self._buffer)
+        self._room = f"relay:{label}"
+        self._reader = OpusStreamReader()
+        self._relaying = self._streaming = True
+        self.first_audio_monotonic = None
+        self._set_state("buffering")
+
+    def feed_relay(self, data: bytes) -> None:
+        """Relayed stream bytes, in order (event loop). Ignored unless a relay was started."""
+        if self._relaying:
+            self._received(data)
 
     async def play_file(self, path: str | Path) -> None:
         """Play one local music file to its end (listeners get on_ended).
@@ -374,7 +394,7 @@ class Player:
             self._stream_task = None
         self._drop_reader()
         self._room_stream = None
-        self._streaming = False
+        self._streaming = self._relaying = False
         self.now_playing = None
         if self._music is not None:
             self._music.close()

@@ -34,7 +34,14 @@ from device.protocol import (
     Watch,
 )
 from device.protocol.catalog_messages import CATALOG_COMMANDS
-from device.protocol.link_messages import LINK_COMMANDS, Driving, Forget, PairConfirm, Phones
+from device.protocol.link_messages import (
+    LINK_COMMANDS,
+    Driving,
+    Forget,
+    PairConfirm,
+    Phones,
+    Relay,
+)
 from device.protocol.music_messages import Library, Next, Previous, Queue, Shuffle
 
 
@@ -64,6 +71,9 @@ async def execute(services: UnitServices, command: Command) -> Message:
     """Run one command and return its reply (Ok or Error); never raises for bad requests."""
     player, catalog = services.player, services.catalog
     try:
+        if isinstance(command, Relay):
+            await player.start_relay(command.label)
+            return Ok(re=command.id, data=state_event(player.snapshot()).args())
         if isinstance(command, Driving):
             services.car.set_driving(command.on)
             return Ok(re=command.id, data={"driving": command.on})

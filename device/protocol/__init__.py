@@ -30,6 +30,7 @@ from device.protocol.link_messages import (
     Pairing,
     PairOpen,
     Phones,
+    Relay,
 )
 from device.protocol.messages import (
     PROTOCOL_VERSION,
@@ -86,6 +87,7 @@ __all__ = [
     "Previous",
     "ProtocolError",
     "Queue",
+    "Relay",
     "Resume",
     "Search",
     "Shuffle",

@@ -16,6 +16,7 @@ from device.protocol.messages import Command, Event, _bad, _check_choice, _check
 
 PAIRING_STATES = ("open", "confirm", "paired", "rejected", "closed")
 MAX_ADDRESS_CHARS = 32
+MAX_LABEL_CHARS = 512
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,22 @@ class Driving(Command):
 
 
 @dataclass(frozen=True)
+class Relay(Command):
+    """The phone is about to relay a room (or a file) on AUDIO: play what comes there.
+
+    AUDIO then carries the room's Ogg/Opus stream as the phone receives it, in fragments; the
+    unit demuxes it exactly as it would the room's own HTTP body. ``label`` is what the
+    screen shows (the room's URL or the file's name)."""
+
+    name: ClassVar[str] = "relay"
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_text("label", self.label, MAX_LABEL_CHARS)
+
+
+@dataclass(frozen=True)
 class Pairing(Event):
     """The pairing window: ``digits`` (six, zero-padded) while the driver is asked to compare."""
 
@@ -77,4 +94,5 @@ class Pairing(Event):
 
 
 LINK_COMMANDS: tuple[type[Command], ...] = (PairOpen, PairConfirm, Phones, Forget, Driving)
+RELAY_COMMANDS: tuple[type[Command], ...] = (Relay,)
 LINK_EVENTS: tuple[type[Event], ...] = (Pairing,)

@@ -10,6 +10,9 @@ the touchscreen will.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,12 +23,14 @@ from device.protocol import (
     PairOpen,
     Phones,
     PlayerState,
+    Relay,
     Status,
     Volume,
     Watch,
 )
 from host.bumble_backend import BUMBLE_BACKENDS, close_stacks
 from host.client import DeviceClient, UnitUnavailable
+from host.relay import relay_source
 from tests.e2e.engine_harness import start_engine
 
 
@@ -133,3 +138,69 @@ def test_a_phone_pairs_by_comparison_controls_the_unit_and_reconnects_bonded(tmp
 
 async def _yes() -> bool:
     return True
+
+
+async def _pair(engine, screen, phone: DeviceClient) -> None:
+    """The driver's side through the control socket, the phone's through bleak."""
+    watcher = ControlClient(engine.config.engine.socket_path)
+    await watcher.connect()
+    await watcher.request(Watch())
+    await screen.request(PairOpen())
+
+    async def driver_confirms() -> None:
+        async for event in watcher.events():
+            if isinstance(event, Pairing) and event.state == "confirm":
+                await screen.request(PairConfirm(accept=True))
+                return
+
+    confirming = asyncio.create_task(driver_confirms())
+    try:
+        await phone.connect()
+        await phone.pair(lambda digits: _yes())
+        await asyncio.wait_for(confirming, 5)
+    finally:
+        await watcher.close()
+
+
+def test_a_relayed_file_plays_the_same_samples_as_played_directly(tmp_path):
+    song = tmp_path / "song.opus"
+    subprocess.run(
+        [sys.executable, "-m", "studio", "write", str(song), "--seconds", "3"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    direct = tmp_path / "direct.raw"
+    subprocess.run(
+        [str(Path(sys.executable).parent / "drivetime-unit"), "play", str(song),
+         "--output", f"file:{direct}"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    heard = tmp_path / "heard.raw"
+
+    async def scenario():
+        link = {"transport": "virtual", "phone_port": 0}
+        road = {"grow": False}  # no stretched frames: the samples must match exactly
+        engine, recorder = await start_engine(
+            tmp_path, f"file:{heard}", link=link, audio={"mode": "road"}, road=road
+        )
+        screen = ControlClient(engine.config.engine.socket_path)
+        await screen.connect()
+        phone = _phone(tmp_path, engine.link.phone_port)
+        try:
+            await _pair(engine, screen, phone)
+            state = PlayerState(**(await phone.request(Relay(label=song.name))).data)
+            sent = await phone.relay(relay_source(str(song)))
+            await recorder.wait_for_state("playing")
+            await asyncio.sleep(2.5)  # what was relayed ahead plays out
+            return state, sent
+        finally:
+            await phone.close()
+            await close_stacks()
+            await screen.close()
+            await engine.close()
+
+    state, sent = asyncio.run(scenario())
+    assert state.room == "relay:song.opus"
+    assert sent >= song.stat().st_size // 1024
+    reference, captured = direct.read_bytes(), heard.read_bytes()
+    assert len(reference) > 2 * 48_000 * 4
+    assert reference in captured  # every sample, in order, nothing added or changed
