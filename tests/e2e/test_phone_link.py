@@ -10,6 +10,7 @@ the touchscreen will.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -204,3 +205,61 @@ def test_a_relayed_file_plays_the_same_samples_as_played_directly(tmp_path):
     reference, captured = direct.read_bytes(), heard.read_bytes()
     assert len(reference) > 2 * 48_000 * 4
     assert reference in captured  # every sample, in order, nothing added or changed
+
+
+def test_drivetime_host_pairs_and_controls_the_unit_from_a_terminal(tmp_path):
+    cli = str(Path(sys.executable).parent / "drivetime-host")
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "phone-state")}
+
+    async def host(*words: str, answer: str = "") -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            cli, *words, env={**env, "DRIVETIME_BLE_TRANSPORT": transport},
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        out, _ = await asyncio.wait_for(process.communicate(answer.encode()), 30)
+        return process.returncode, out.decode()
+
+    async def scenario():
+        nonlocal transport
+        link = {"transport": "virtual", "phone_port": 0}
+        engine, _ = await start_engine(tmp_path, "null", link=link)
+        transport = f"tcp-client:127.0.0.1:{engine.link.phone_port}"
+        screen = ControlClient(engine.config.engine.socket_path)
+        await screen.connect()
+        watcher = ControlClient(engine.config.engine.socket_path)
+        await watcher.connect()
+        await watcher.request(Watch())
+        try:
+            results = {"scan": await host("scan"), "unpaired": await host("status")}
+            await screen.request(PairOpen())
+
+            async def driver_confirms() -> str:
+                async for event in watcher.events():
+                    if isinstance(event, Pairing) and event.state == "confirm":
+                        await screen.request(PairConfirm(accept=True))
+                        return event.digits
+                return ""
+
+            confirming = asyncio.create_task(driver_confirms())
+            results["pair"] = await host("pair", answer="y\n")
+            results["digits"] = await asyncio.wait_for(confirming, 5)
+            results["volume"] = await host("volume", "30")
+            results["bad"] = await host("volume", "loud")
+            results["engine_volume"] = engine.player.snapshot().volume
+            return results
+        finally:
+            await watcher.close()
+            await screen.close()
+            await engine.close()
+
+    transport = ""
+    results = asyncio.run(scenario())
+    assert results["scan"][0] == 0 and "Drivetim" in results["scan"][1]
+    assert results["unpaired"][0] == 1 and "not paired" in results["unpaired"][1]
+    code, out = results["pair"]
+    assert code == 0, out
+    assert f"Does the unit show {results['digits']}?" in out
+    assert results["volume"][0] == 0 and "volume: 30" in results["volume"][1]
+    assert results["engine_volume"] == 30
+    assert results["bad"][0] == 2 and "expected a number" in results["bad"][1]
