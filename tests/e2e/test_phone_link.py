@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakGATTProtocolError
 
 from device.control_client import ControlClient
 from device.protocol import (
@@ -28,7 +30,10 @@ from device.protocol import (
     Status,
     Volume,
     Watch,
+    encode_message,
+    fragment,
 )
+from device.protocol.gatt import AUDIO_UUID, COMMAND_UUID, EVENTS_UUID, SERVICE_UUID
 from host.bumble_backend import BUMBLE_BACKENDS, close_stacks
 from host.client import DeviceClient, UnitUnavailable
 from host.relay import relay_source
@@ -263,3 +268,49 @@ def test_drivetime_host_pairs_and_controls_the_unit_from_a_terminal(tmp_path):
     assert results["volume"][0] == 0 and "volume: 30" in results["volume"][1]
     assert results["engine_volume"] == 30
     assert results["bad"][0] == 2 and "expected a number" in results["bad"][1]
+
+
+def test_an_unpaired_phone_gets_nothing_through_bleak(tmp_path):
+    """Read, write, write without response and subscribe, straight through bleak's API."""
+
+    async def scenario():
+        link = {"transport": "virtual", "phone_port": 0}
+        engine, recorder = await start_engine(tmp_path, "null", link=link)
+        transport = f"tcp-client:127.0.0.1:{engine.link.phone_port}"
+        backend = {"backend": BUMBLE_BACKENDS["client_backend"], "transport": transport}
+        found = await BleakScanner.find_device_by_filter(
+            lambda device, adv: SERVICE_UUID in adv.service_uuids,
+            timeout=5,
+            backend=BUMBLE_BACKENDS["scanner_backend"],
+            transport=transport,
+        )
+        assert found is not None
+        volume = Volume(id=7, percent=5)
+        refused: list[str] = []
+        try:
+            async with BleakClient(found, **backend) as client:
+                command = fragment(encode_message(volume))[0]
+                for name, attempt in (
+                    ("read", client.read_gatt_char(EVENTS_UUID)),
+                    ("write", client.write_gatt_char(COMMAND_UUID, command, response=True)),
+                    ("subscribe", client.start_notify(EVENTS_UUID, lambda *_: None)),
+                ):
+                    try:
+                        await attempt
+                    except BleakGATTProtocolError as exc:
+                        refused.append(f"{name}: {exc.code}")
+                await client.write_gatt_char(COMMAND_UUID, command, response=False)
+                await client.write_gatt_char(AUDIO_UUID, b"\xc0OggS junk", response=False)
+                await asyncio.sleep(0.3)
+            return refused, engine.player.snapshot(), recorder.state_names
+        finally:
+            await close_stacks()
+            await engine.close()
+
+    refused, snapshot, states = asyncio.run(scenario())
+    assert [line.split(":")[0] for line in refused] == ["read", "write", "subscribe"], refused
+    assert all(
+        "INSUFFICIENT" in line.upper() or "0x0f" in line.lower() or "15" in line for line in refused
+    ), refused
+    assert snapshot.volume != 5 and snapshot.state == "idle"  # nothing was executed
+    assert "buffering" not in states  # no relay started either
