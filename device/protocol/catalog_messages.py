@@ -15,6 +15,7 @@ from device.protocol.messages import (
     MAX_URL_CHARS,
     Command,
     _bad,
+    _check_bool,
     _check_choice,
     _check_int,
     _check_text,
@@ -74,8 +75,7 @@ class Favorite(Command):
         _check_text("url", self.url, MAX_URL_CHARS)
         if not self.url:
             raise _bad("url must not be empty")
-        if not isinstance(self.on, bool):
-            raise _bad("on must be true or false")
+        _check_bool("on", self.on)
 
 
 @dataclass(frozen=True)

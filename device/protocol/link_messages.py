@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from device.protocol.messages import Command, Event, _bad, _check_choice, _check_text
+from device.protocol.messages import Command, Event, _bad, _check_bool, _check_choice, _check_text
 
 PAIRING_STATES = ("open", "confirm", "paired", "rejected", "closed")
 MAX_ADDRESS_CHARS = 32
@@ -31,8 +31,7 @@ class PairConfirm(Command):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not isinstance(self.accept, bool):
-            raise _bad("accept must be true or false")
+        _check_bool("accept", self.accept)
 
 
 @dataclass(frozen=True)
@@ -57,8 +56,7 @@ class Driving(Command):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not isinstance(self.on, bool):
-            raise _bad("on must be true or false")
+        _check_bool("on", self.on)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ def _bad(message: str) -> ProtocolError:
     return ProtocolError(ErrorCode.BAD_ARGUMENT, message)
 
 
+def _check_bool(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise _bad(f"{name} must be true or false")
+
+
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _bad(f"{name} must be an integer, got {type(value).__name__}")

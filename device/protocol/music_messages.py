@@ -17,6 +17,7 @@ from device.protocol.messages import (
     MAX_URL_CHARS,
     Command,
     _bad,
+    _check_bool,
     _check_choice,
     _check_text,
 )
@@ -60,8 +61,7 @@ class Queue(_Paged):
         _check_text("artist", self.artist, MAX_TEXT_CHARS)
         if self.kind and not self.target:
             raise _bad(f"a {self.kind} needs a target")
-        if not isinstance(self.shuffle, bool):
-            raise _bad("shuffle must be true or false")
+        _check_bool("shuffle", self.shuffle)
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,7 @@ class Shuffle(Command):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not isinstance(self.on, bool):
-            raise _bad("on must be true or false")
+        _check_bool("on", self.on)
 
 
 MUSIC_COMMANDS: tuple[type[Command], ...] = (Library, Queue, Next, Previous, Shuffle)
