@@ -1,7 +1,7 @@
 """``make bench``: the engine side by side with mpv and ffmpeg on the same Icecast mount.
 
 Usage: ``python -m tests.bench [SECTION ...]`` (default: all of decode, ttfa, lag, resources,
-road, catalog, library, resume, refresh). Prints a table, writes every raw number to
+road, catalog, library, resume, refresh, ble). Prints a table, writes every raw number to
 ``bench-results.json`` at the repository root (rewritten after each section, so a failed or
 interrupted run keeps what it measured) and exits 1 if a section failed. A section that
 fails is recorded and the next one runs; every child process is killed on the way out. The
@@ -28,6 +28,7 @@ from types import FrameType
 from typing import Any
 
 from tests.bench import (
+    ble,
     catalog_refresh,
     catalog_search,
     lag,
@@ -53,6 +54,7 @@ SECTIONS = (
     "library",
     "resume",
     "refresh",
+    "ble",
 )
 SUITE_TIMEOUT_S = 15 * 60
 DECODE_FILE_S = 60
@@ -168,6 +170,10 @@ def _refresh(rig: Rig, tmp: Path) -> dict[str, Any]:
     return catalog_refresh.measure(rig.icecast.port, LIVE_MOUNT, tmp)
 
 
+def _ble(rig: Rig, tmp: Path) -> dict[str, Any]:
+    return ble.measure(tmp)  # the unit and the phone are child processes; no rig needed
+
+
 _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "decode": _decode,
     "ttfa": _ttfa,
@@ -178,6 +184,7 @@ _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "library": _library,
     "resume": _resume,
     "refresh": _refresh,
+    "ble": _ble,
 }
 
 

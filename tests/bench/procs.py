@@ -75,6 +75,16 @@ class Children:
             self._procs.append(proc)
         return proc
 
+    def terminate(self, proc: subprocess.Popen[bytes], timeout_s: float) -> int | None:
+        """SIGTERM the child's group (as systemd stops the unit) and wait; its exit code, or
+        None if it did not exit in ``timeout_s`` (``kill`` it then)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            return proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+
     def kill(self, proc: subprocess.Popen[bytes]) -> None:
         """SIGKILL the child's process group and reap it; closes its pipes."""
         if proc.poll() is None:

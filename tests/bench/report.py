@@ -137,6 +137,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         f"CPU s per minute ({_fmt(get(refresh, 'percent_of_one_core'), 2)} % of one core)",
         _fmt(get(refresh, "cpu_s_per_min"), 3), DASH, DASH, DASH, DASH,
     ))  # fmt: skip
+    table += _ble_rows(get(s, "ble"))
     return table
 
 
@@ -156,6 +157,47 @@ def _resume_rows(resume: dict[str, Any] | None) -> list[tuple[str, ...]]:
             f"(first tone heard {_fmt(heard, 0)} Hz, {_fmt(expected)} Hz = that second)",
             _fmt(get(track, "p50_ms")), DASH, DASH, "starts there",
             _met(get(track, "starts_at_resume_point"), bool),
+        ),
+    ]  # fmt: skip
+
+
+def _ble_rows(ble: dict[str, Any] | None) -> list[tuple[str, ...]]:
+    controls, relay = get(ble, "controls"), get(ble, "relay")
+    trip, status = get(controls, "round_trip"), get(controls, "status")
+    p99 = get(trip, "p99_ms")
+    identical = get(relay, "identical")
+    cpu = get(relay, "cpu_s_per_min")
+    return [
+        (
+            f"phone command → state event round trip p99, ms, virtual radio (p50 "
+            f"{_fmt(get(trip, 'p50_ms'), 2)}, max {_fmt(get(trip, 'max_ms'), 2)}; status → reply "
+            f"p50 {_fmt(get(status, 'p50_ms'), 2)}, p99 {_fmt(get(status, 'p99_ms'), 2)})",
+            _fmt(p99, 2), DASH, DASH, "≤ 5", _met(p99, lambda v: v <= 5),
+        ),
+        (
+            f"phone pairing p50, ms: new phone, connect → paired and ready, virtual radio "
+            f"(max {_fmt(get(controls, 'pair', 'max_ms'), 1)})",
+            _fmt(get(controls, "pair", "p50_ms"), 1), DASH, DASH, DASH, DASH,
+        ),
+        (
+            f"bonded phone reconnect p50, ms: connect → ready, virtual radio "
+            f"(max {_fmt(get(controls, 'reconnect', 'max_ms'), 1)})",
+            _fmt(get(controls, "reconnect", "p50_ms"), 1), DASH, DASH, DASH, DASH,
+        ),
+        (
+            f"phone relay of a {_fmt(get(relay, 'file', 'opus_kbps'), 1)} kb/s Opus file, "
+            f"kb/s sustained over the air (Ogg pages included)",
+            _fmt(get(relay, "kbps_over_the_air"), 1), DASH, DASH, DASH, DASH,
+        ),
+        (
+            f"relay: output identical to the file's direct decode (concealed while relaying "
+            f"{_fmt(get(relay, 'concealed_ms_while_relaying'))} ms)",
+            _fmt(None if identical is None else ("yes" if identical else "no")), DASH, DASH,
+            "identical", _met(identical, bool),
+        ),
+        (
+            "relay CPU s per minute: unit / phone (separate processes)",
+            f"{_fmt(get(cpu, 'unit'), 2)} / {_fmt(get(cpu, 'phone'), 2)}", DASH, DASH, DASH, DASH,
         ),
     ]  # fmt: skip
 
@@ -226,11 +268,35 @@ def notes(results: dict[str, Any]) -> list[str]:
             f"now-playing after each round ≥ {refresh['min_rooms_with_now_playing']}/"
             f"{refresh['rooms']}"
         )
+    out += _ble_notes(get(s, "ble"))
     busy = get(s, "resources", "machine_busy_percent_of_all_cores")
     if busy is not None:
         out.append(f"CPU/RSS run: the three players ran concurrently; machine busy {busy}%")
     for name, error in results.get("errors", {}).items():
         out.append(f"FAILED {name}: {error.strip().splitlines()[-1]}")
+    return out
+
+
+def _ble_notes(ble: dict[str, Any] | None) -> list[str]:
+    if not ble:
+        return []
+    out = []
+    controls, relay = get(ble, "controls"), get(ble, "relay")
+    if controls:
+        out.append(
+            f"ble: virtual radio, Python overhead only (a real radio adds its 15-50 ms "
+            f"connection interval per exchange); {controls['round_trip']['n']} volume commands "
+            f"{controls['command_gap_ms']:g} ms apart, {controls['round_trip']['events_missing']} "
+            f"events missing; pairing = connect p50 {controls['pair']['connect']['p50_ms']} ms "
+            f"(scan included) + pairing p50 {controls['pair']['pairing']['p50_ms']} ms, the "
+            f"driver's yes instant"
+        )
+    if relay:
+        out.append(
+            f"ble relay: {relay['frames_sent']} frames, {relay['bytes_sent']:,} bytes in "
+            f"{relay['relay_wall_s']} s; file {relay['file']['made_by']}; unit CPU includes the "
+            f"phone's virtual controller (in the unit's process)"
+        )
     return out
 
 

@@ -26,9 +26,6 @@ Two series of :data:`RUNS` runs:
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -154,7 +151,7 @@ def _one_run(config_path: Path, workdir: Path, listen_s: float) -> RunResult:
         proc = CHILDREN.spawn([ENGINE_CLI, "--config", str(config_path), "engine"], stderr=log)
         try:
             heard = _listen(out, started, listen_s, proc)
-            exit_code = _terminate(proc)
+            exit_code = CHILDREN.terminate(proc, STOP_TIMEOUT_S)
         finally:
             CHILDREN.kill(proc)
     if heard is None:
@@ -197,13 +194,3 @@ def _listen(
             time.sleep(POLL_S)
             data += handle.read()
     return opened_at, audible_at, bytes(data[first:wanted])
-
-
-def _terminate(proc: subprocess.Popen[bytes]) -> int | None:
-    """SIGTERM (as systemd stops the unit) and wait; None if it did not exit in time."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        return proc.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return None
