@@ -6,10 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 APT_PACKAGES := libopus0 portaudio19-dev icecast2 opus-tools ffmpeg mpv sox alsa-utils \
-	libgl1-mesa-dri libegl1 xvfb xauth python3-venv python3-dev gcc
+	libgl1-mesa-dri libegl1 libmtdev1 xvfb xauth python3-venv python3-dev gcc
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint deps venv clean
+.PHONY: demo test bench screenshots lint deps venv clean
 
 demo: venv
 	$(BIN)/python -m studio demo
@@ -22,6 +22,10 @@ test: venv
 
 bench: venv
 	$(BIN)/python -m tests.bench
+
+# Every screen in both themes at 800x480, 1024x600 and 1280x720, rendered offscreen.
+screenshots: venv
+	$(BIN)/python -m device.ui.screenshots docs/screenshots
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

@@ -1,0 +1,1 @@
+"""The touchscreen's screens, one ``.py`` (behaviour) and one ``.kv`` (layout) each."""

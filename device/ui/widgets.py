@@ -1,0 +1,105 @@
+"""The few widgets every screen is built from, styled by ``widgets.kv`` and the App's theme.
+
+* ``Surface`` — a box layout that paints its own ground (screens, bars, the dialog's card);
+* ``TextLabel`` — one line of text at a rule size, ellipsized rather than overflowing;
+* ``TouchButton`` — a filled, outlined button; ``PresetButton`` adds a long press;
+* ``LiveBadge`` and ``BufferMeter`` for the Now Playing screen.
+
+Whatever paints a ground exposes ``bg_color`` (and a control ``border_color``): the widget
+walk in ``tests/ui`` reads them to check contrast as drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.lang import Builder
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    NumericProperty,
+    OptionProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from device.ui import rules
+
+
+def load_kv_beside(module_file: str) -> None:
+    """Load the ``.kv`` file next to a module (one per screen, layout and bindings only)."""
+    Builder.load_file(str(Path(module_file).with_suffix(".kv")))
+
+
+class Surface(BoxLayout):
+    bg_color = ColorProperty([0, 0, 0, 0])
+
+
+class TextLabel(Label):
+    role = OptionProperty("secondary", options=tuple(rules.FONT_DP))
+    muted = BooleanProperty(False)  # secondary information, drawn in the muted text colour
+
+
+class ControlBehavior(ButtonBehavior):
+    """Something the driver taps: drawn as a filled box with an outline. ``accent`` marks the
+    main action or the choice in effect."""
+
+    accent = BooleanProperty(False)
+    bg_color = ColorProperty([0, 0, 0, 0])
+    border_color = ColorProperty([0, 0, 0, 0])
+
+
+class TouchButton(ControlBehavior, TextLabel):
+    pass
+
+
+class PresetButton(ControlBehavior, BoxLayout):
+    """A preset slot: a tap plays it (``on_tap``), a hold of ``rules.LONG_PRESS_S`` stores what
+    plays (``on_long_press``) — and then the release is not also a tap."""
+
+    __events__ = ("on_tap", "on_long_press")
+    slot = NumericProperty(1)
+    label = StringProperty("")
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._held = Clock.create_trigger(self._hold_reached, rules.LONG_PRESS_S)
+        self._long_pressed = False
+
+    def on_press(self) -> None:
+        self._long_pressed = False
+        self._held()
+
+    def on_release(self) -> None:
+        self._held.cancel()
+        if not self._long_pressed:
+            self.dispatch("on_tap")
+
+    def _hold_reached(self, _dt: float) -> None:
+        if self.state == "down":
+            self._long_pressed = True
+            self.dispatch("on_long_press")
+
+    def on_tap(self) -> None:
+        pass
+
+    def on_long_press(self) -> None:
+        pass
+
+
+class LiveBadge(TextLabel):
+    bg_color = ColorProperty([0, 0, 0, 0])
+
+
+class BufferMeter(Widget):
+    """A bar: how full the playout buffer is against its mode's target."""
+
+    fill = NumericProperty(0.0)  # 0..1
+    low = BooleanProperty(False)
+
+
+load_kv_beside(__file__)

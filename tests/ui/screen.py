@@ -1,0 +1,63 @@
+"""Driving the offscreen screen from a test: frames, taps, holds, and waiting for a result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from kivy.base import EventLoop
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.widget import Widget
+
+from device.ui import rules
+from device.ui.app import DrivetimeApp
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = 5.0) -> float:
+    """Run frames until ``condition`` holds; returns the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        EventLoop.idle()
+    return time.monotonic() - start
+
+
+def frames(count: int) -> None:
+    for _ in range(count):
+        EventLoop.idle()
+
+
+def _press(widget: Widget) -> UnitTestTouch:
+    frames(2)  # lay out what changed since the last frame, so the centre is where it shows
+    assert widget.get_root_window() is not None, f"{widget} is not on screen"
+    assert widget.opacity > 0 and not widget.disabled, f"{widget} cannot be tapped"
+    touch = UnitTestTouch(*widget.to_window(*widget.center))
+    touch.touch_down()
+    return touch
+
+
+def tap(widget: Widget) -> None:
+    """A finger on the widget's centre and off again, as the touchscreen reports it."""
+    touch = _press(widget)
+    frames(1)
+    touch.touch_up()
+
+
+def hold(widget: Widget, seconds: float = rules.LONG_PRESS_S + 0.3) -> None:
+    touch = _press(widget)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        EventLoop.idle()
+    touch.touch_up()
+
+
+def showing(app: DrivetimeApp, name: str) -> Widget:
+    """Wait until screen ``name`` is shown and takes touches (the screen manager ignores
+    touches while a transition runs, even a NoTransition's single frame)."""
+    screens = app.root.ids.screens
+    wait_until(
+        lambda: screens.current_screen.name == name and not screens.transition.is_active,
+        f"the {name} screen",
+    )
+    return screens.current_screen

@@ -1,0 +1,78 @@
+"""Every view, both themes, the three screen sizes: touch targets, text sizes, contrast and
+no clipped text, checked over the widget tree with long names in several scripts."""
+
+from __future__ import annotations
+
+import pytest
+from kivy.core.window import Window
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from device.config import Config
+from device.ui.app import DrivetimeApp
+from device.ui.sample import LONG_EVENTS, LONG_PAIRING, LONG_PRESETS
+from device.ui.staging import SIZES, VIEWS, mount, stage, unmount
+from device.ui.theme import THEMES
+from device.ui.widgets import Surface, TextLabel, TouchButton
+from tests.ui.driver_rules import breaches, visible
+from tests.ui.screen import frames
+
+CONTROLS = {"now_playing": 8, "offline": 8, "presets": 7, "pairing": 2}  # nav bar: 3
+
+
+@pytest.fixture(scope="module")
+def long_names_app(window):
+    app = mount(DrivetimeApp(Config(), connect=False))
+    for event in LONG_EVENTS:
+        app.receive_event(event)
+    app.presets = list(LONG_PRESETS)
+    yield app
+    unmount(app)
+    Window.size = (800, 480)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("theme", list(THEMES))
+@pytest.mark.parametrize("view", VIEWS)
+def test_view_follows_the_driver_rules(long_names_app, view, theme, size):
+    shown = stage(long_names_app, view, theme, size, pairing=LONG_PAIRING)
+    assert tuple(Window.size) == size
+    assert breaches(shown, size) == []
+    labels = [w for w in visible(shown) if isinstance(w, TextLabel)]
+    controls = [w for w in visible(shown) if isinstance(w, ButtonBehavior)]
+    assert len(controls) == CONTROLS[view]  # the walk saw every control
+    if view != "presets" and size == SIZES[0]:  # the long names were there, and shortened
+        assert any(label.is_shortened for label in labels)
+    if view == "pairing":
+        assert shown.ids.digits_label.text == "000 000"
+
+
+def test_the_check_catches_small_faint_and_overflowing_widgets(long_names_app):
+    ground = (0.5, 0.5, 0.5, 1)
+    root = Surface(bg_color=ground, size=(600, 200), size_hint=(None, None))
+    row = BoxLayout(size=(600, 100), size_hint=(None, None))
+    small, faint, clipped = (
+        TouchButton(text="OK"),
+        TextLabel(text="faint"),
+        TextLabel(text="x" * 80),
+    )
+    for widget in (small, faint, clipped):
+        row.add_widget(widget)
+    root.add_widget(row)
+    Window.add_widget(root)
+    try:
+        frames(3)
+        # Set after the kv rules (which bind to the theme) have run: the faults under test.
+        small.size_hint_x, small.size = None, (60, 60)
+        small.bg_color = small.border_color = ground
+        faint.color = ground
+        clipped.shorten, clipped.size_hint_x, clipped.width, clipped.height = False, None, 100, 20
+        frames(3)
+        found = breaches(root, tuple(Window.size))
+    finally:
+        Window.remove_widget(root)
+    assert "TouchButton 'OK': touch target 60 dp < 76 dp" in found
+    assert "TouchButton 'OK': control contrast 1.00 < 3.0" in found
+    assert "TextLabel 'faint': text contrast 1.00 < 4.5" in found
+    assert any(line.endswith("px wide overflows a 100 px box") for line in found), found
+    assert any(line.endswith("px high in a 20 px box") for line in found), found
