@@ -20,6 +20,7 @@ from tests.e2e.engine_harness import start_engine
 
 pytestmark = pytest.mark.icecast
 RATE = 48_000
+SNAPSHOT_SLACK_MS = 140
 
 
 async def _play_room(tmp_path, room_source, seconds, room=DEMO_ROOMS[0], output=None):
@@ -141,5 +142,8 @@ def test_road_mode_grows_its_buffer_in_talk_pauses_without_gaps(tmp_path, room_s
 
     start, later = asyncio.run(scenario())
     assert later.stretched_ms > 0
-    assert later.depth_ms >= start.depth_ms + later.stretched_ms - 100
+    # Each stretch is depth gained. A snapshot of the depth may be short of it by what sits
+    # unread in the socket (reads every 60 ms once the burst is in) plus what the output has
+    # already rendered ahead (up to 3 blocks): 120 ms, plus a frame of rounding.
+    assert later.depth_ms >= start.depth_ms + later.stretched_ms - SNAPSHOT_SLACK_MS
     assert later.gap_ms == 0
