@@ -19,7 +19,7 @@ import pytest
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakGATTProtocolError
 
-from device.control_client import ControlClient
+from device.control_client import CommandFailed, ControlClient
 from device.protocol import (
     PairConfirm,
     Pairing,
@@ -314,3 +314,22 @@ def test_an_unpaired_phone_gets_nothing_through_bleak(tmp_path):
     ), refused
     assert snapshot.volume != 5 and snapshot.state == "idle"  # nothing was executed
     assert "buffering" not in states  # no relay started either
+
+
+def test_a_radio_that_cannot_be_opened_leaves_the_unit_playing_without_a_phone(tmp_path):
+    async def scenario():
+        engine, _ = await start_engine(tmp_path, "null", link={"transport": "usb:0"})
+        screen = ControlClient(engine.config.engine.socket_path)
+        await screen.connect()
+        try:
+            with pytest.raises(CommandFailed, match="Bluetooth is off"):
+                await screen.request(PairOpen())
+            volume = (await screen.request(Volume(percent=20))).data
+            return engine.link, volume
+        finally:
+            await screen.close()
+            await engine.close()
+
+    link, volume = asyncio.run(scenario())
+    assert link is None
+    assert PlayerState(**volume).volume == 20
