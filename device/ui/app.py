@@ -10,12 +10,17 @@ engine's event says the change happened.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import kivy
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.window import Window
 from kivy.properties import (
     BooleanProperty,
     ListProperty,
@@ -25,30 +30,62 @@ from kivy.properties import (
     StringProperty,
 )
 
-from device.config import Config
+from device.config import Config, default_state_dir
 from device.protocol import (
     Browse,
     Command,
     Event,
+    Join,
     Mode,
+    Next,
     NowPlaying,
     Ok,
     PairConfirm,
     Pairing,
     PlayerState,
     PresetPlay,
+    Previous,
+    Queue,
+    Stats,
     Volume,
 )
 from device.ui import presenters, rules
 from device.ui.engine_link import EngineLink, Outcome
+from device.ui.i18n import LANGUAGES, N_, system_language, tr
+from device.ui.knob import KnobFocus
+from device.ui.presenters import Item
 from device.ui.screens.pairing import PairingDialog
+from device.ui.settings_store import (
+    UiSettings,
+    default_settings_path,
+    load_settings,
+    save_settings,
+)
 from device.ui.theme import DAY, THEMES
 from device.ui.widgets import Surface, load_kv_beside
 
 CONNECTION = "_connection"  # key of a connection change among the pending events
 
-CONNECTING_WORDS = "Connecting to the engine…"
-RESTARTING_WORDS = "Engine restarting… the screen reconnects by itself"
+CONNECTING_WORDS = N_("Connecting to the engine…")
+RESTARTING_WORDS = N_("Engine restarting… the screen reconnects by itself")
+
+# A text box looks for X11's cut buffer (xclip, xsel): the unit has no X server, so say there
+# is none rather than have Kivy try each one and log a CRITICAL with tracebacks.
+kivy.kivy_options["cutbuffer"] = ()
+logging.getLogger("kivy").addFilter(lambda record: "Cutbuffer" not in record.getMessage())
+
+# The nav bar's destinations, and screens reached from one of them (back returns there).
+TABS = ("now_playing", "rooms", "search", "library", "presets", "more")
+SUB_SCREENS = {"bluetooth": "more", "settings": "more"}
+SCREENS = TABS + tuple(SUB_SCREENS)
+
+NIGHT_FROM_HOUR, DAY_FROM_HOUR = 19, 7  # "auto" theme without a light sensor
+AUTO_THEME_CHECK_S = 60.0
+
+# Keys of a keyboard on a desk, standing in for the panel's knob and back button.
+KEYS_TURN = {273: -1, 276: -1, 274: +1, 275: +1, 9: +1}  # arrows, Tab
+KEYS_PRESS = (13, 271, 32)  # Enter, keypad Enter, Space
+KEYS_BACK = (27, 8)  # Escape, Backspace
 
 
 class RootLayout(Surface):
@@ -58,7 +95,11 @@ class RootLayout(Surface):
 class DrivetimeApp(App):
     theme = ObjectProperty(DAY, rebind=True)  # rebind: kv reads app.theme.<colour>
     theme_name = OptionProperty("day", options=tuple(THEMES))
-    current_screen = OptionProperty("now_playing", options=("now_playing", "presets"))
+    theme_choice = OptionProperty("auto", options=("auto", "day", "night"))
+    language = OptionProperty("en", options=tuple(LANGUAGES))
+    current_screen = OptionProperty("now_playing", options=SCREENS)
+    current_tab = OptionProperty("now_playing", options=TABS)
+    driving = BooleanProperty(False)  # the car is moving: no typing, short lists
 
     engine_connected = BooleanProperty(False)
     banner = StringProperty(CONNECTING_WORDS)  # "" hides the banner
@@ -75,6 +116,10 @@ class DrivetimeApp(App):
     song_title = StringProperty("")
     song_artist = StringProperty("")
     song_album = StringProperty("")
+    host = StringProperty("")  # the show's host, when the stream says
+    art_path = StringProperty("")  # the picture of what plays, "" when none
+    listeners = NumericProperty(-1)  # of the room playing, -1 unknown
+    stats = ObjectProperty(Stats(depth_ms=-1), rebind=True)
     depth_ms = NumericProperty(-1)
 
     # What the screens show, derived from the above in _refresh_words.
@@ -86,6 +131,8 @@ class DrivetimeApp(App):
     buffer_words = StringProperty("")
     buffer_fill = NumericProperty(0.0)
     buffer_low = BooleanProperty(False)
+    listeners_words = StringProperty("")
+    music_playing = BooleanProperty(False)  # next/previous apply
 
     pairing_state = StringProperty("closed")
     pairing_digits = StringProperty("")
@@ -94,11 +141,22 @@ class DrivetimeApp(App):
 
     presets = ListProperty(["", "", "", ""])
 
-    def __init__(self, config: Config, connect: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        config: Config,
+        connect: bool = True,
+        settings_path: Path | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.title = "Drivetime"
         self.unit_config = config
         self._connect = connect
+        self._settings_path = settings_path or default_settings_path()
+        self._history: list[str] = []
+        self.knob = KnobFocus(self._top_layer)
+        self._room_listeners: dict[str, int] = {}
+        self._auto_theme = Clock.create_trigger(self._follow_auto_theme, AUTO_THEME_CHECK_S)
         self._pending: dict[str, Any] = {}  # event name (or CONNECTION) → newest value
         self._pending_lock = threading.Lock()
         self._queued_room = ""
@@ -108,6 +166,7 @@ class DrivetimeApp(App):
         self._room_names: dict[str, str] = {}
         self._pairing_dialog: PairingDialog | None = None
         self.link: EngineLink | None = None
+        self._apply_settings(load_settings(self._settings_path))
         self._refresh_words()
 
     # --- Kivy lifecycle -------------------------------------------------------------------
@@ -116,6 +175,7 @@ class DrivetimeApp(App):
         return RootLayout()
 
     def on_start(self) -> None:
+        Window.bind(on_key_down=self._on_key_down)
         if self._connect:
             self.link = EngineLink(
                 self.unit_config.engine.socket_path,
@@ -125,6 +185,8 @@ class DrivetimeApp(App):
             self.link.start()
 
     def on_stop(self) -> None:
+        Window.unbind(on_key_down=self._on_key_down)
+        self._auto_theme.cancel()
         if self.link is not None:
             self.link.stop()
             self.link = None
@@ -158,13 +220,28 @@ class DrivetimeApp(App):
         if "now" in pending:
             room, song = pending["now"]
             if room == self.room:  # else the song of a room no longer selected
-                self.song_title, self.song_artist = song.title, song.artist
-                self.song_album = song.album
+                self._apply_song(song)
         if "stats" in pending:
-            self.depth_ms = pending["stats"].depth_ms
+            self.stats = pending["stats"]
+            self.depth_ms = self.stats.depth_ms
         if "pairing" in pending:
             self._apply_pairing(pending["pairing"])
+        if "car" in pending:
+            self.driving = bool(getattr(pending["car"], "driving", False))
         self._refresh_words()
+
+    def _apply_song(self, song: NowPlaying) -> None:
+        self.song_title, self.song_artist = song.title, song.artist
+        self.song_album = song.album
+        self.host = getattr(song, "host", "")
+        art = getattr(song, "art", "")
+        # A bare file name from the engine's cache; anything else is not ours to open.
+        safe = art and "/" not in art and not art.startswith(".")
+        self.art_path = str(self._art_dir() / art) if safe else ""
+
+    def _art_dir(self) -> Path:
+        art_dir = getattr(self.unit_config.engine, "art_dir", None)
+        return Path(art_dir) if art_dir is not None else default_state_dir() / "art"
 
     def _apply_connection(self, connected: bool) -> None:
         self.engine_connected = connected
@@ -180,7 +257,9 @@ class DrivetimeApp(App):
     def _apply_state(self, event: PlayerState) -> None:
         if event.room != self.room:
             self.song_title = self.song_artist = self.song_album = ""
+            self.host = self.art_path = ""
             self.room = event.room
+            self.listeners = self._room_listeners.get(event.room, -1)
             self._name_room(event.room)
         self.player_state, self.mode, self.volume = event.state, event.mode, event.volume
         self.detail = event.detail
@@ -216,14 +295,20 @@ class DrivetimeApp(App):
         self.state_words = (
             presenters.state_words(self.player_state, self.detail)
             if self.engine_connected
-            else "Waiting for the engine"
+            else tr._("Waiting for the engine")
         )
         self.play_pause_label = presenters.play_pause_label(self.player_state)
         self.live_room = presenters.is_room(self.room)
-        self.room_line = self.room_name if self.song_title else self.room_where
-        self.headline = self.song_title or self.room_name or "Nothing playing"
+        room_line = self.room_name if self.song_title else self.room_where
+        self.room_line = f"{room_line} · {self.host}" if self.host and room_line else room_line
+        self.headline = self.song_title or self.room_name or tr._("Nothing playing")
+        self.music_playing = bool(self.room) and not self.live_room
+        if self.live_room and self.listeners >= 0:
+            self.listeners_words = tr._("{n} listening").format(n=self.listeners)
+        else:
+            self.listeners_words = ""
         if not self.room:
-            self.subline = "Choose a preset, or a room on the phone"
+            self.subline = tr._("Choose a preset, or a room on the phone")
         else:
             self.subline = self.song_artist if self.song_title else self.room_where
         settings = self.unit_config.road if self.mode == "road" else self.unit_config.live
@@ -232,7 +317,7 @@ class DrivetimeApp(App):
 
     def _refresh_banner(self) -> None:
         if not self.engine_connected:
-            self.banner = RESTARTING_WORDS if self._ever_connected else CONNECTING_WORDS
+            self.banner = tr._(RESTARTING_WORDS if self._ever_connected else CONNECTING_WORDS)
         else:
             self.banner = self.notice
 
@@ -260,9 +345,12 @@ class DrivetimeApp(App):
         for item in rooms:
             if item.get("u") and item.get("n"):
                 self._room_names[item["u"]] = item["n"]
+            if item.get("u") and isinstance(item.get("l"), int):
+                self._room_listeners[item["u"]] = item["l"]
         if self.room in self._room_names:
             self.room_name = self._room_names[self.room]
-            self._refresh_words()
+        self.listeners = self._room_listeners.get(self.room, -1)
+        self._refresh_words()
 
     def _fetch_presets(self) -> None:
         self._send(Browse(what="presets"), self._show_presets, quiet=True)
@@ -278,9 +366,23 @@ class DrivetimeApp(App):
     def toggle_play(self) -> None:
         command = presenters.play_pause_command(self.player_state)
         if command is None:
-            self._set_notice("Nothing is playing: choose a preset")
+            self._set_notice(tr._("Nothing is playing: choose a preset"))
         else:
             self._send(command)
+
+    def skip(self, forward: bool) -> None:
+        self._send(Next() if forward else Previous())
+
+    def play_item(self, item: Item) -> None:
+        """Play what a list tile stands for, then show it playing."""
+        command: Command
+        if item.kind == "room":
+            command = Join(url=item.target)
+        elif item.kind in ("track", "album", "artist", "playlist"):
+            command = Queue(kind=item.kind, target=item.target, artist=item.extra)
+        else:
+            raise ValueError(f"nothing to play for a {item.kind!r} item")
+        self._send(command, lambda _reply: self.show_screen("now_playing"))
 
     def choose_mode(self, mode: str) -> None:
         if mode != self.mode:
@@ -288,7 +390,8 @@ class DrivetimeApp(App):
 
     def play_preset(self, slot: int) -> None:
         if not self.presets[slot - 1]:
-            self._set_notice(f"Preset {slot} is empty: hold it to store what plays")
+            words = tr._("Preset {slot} is empty: hold it to store what plays")
+            self._set_notice(words.format(slot=slot))
             return
         self._send(PresetPlay(slot=slot), lambda _reply: self.show_screen("now_playing"))
 
@@ -297,11 +400,11 @@ class DrivetimeApp(App):
             slot, self.room, self.room_name, self.song_artist, self.song_album
         )
         if command is None:
-            self._set_notice("Nothing is playing to store")
+            self._set_notice(tr._("Nothing is playing to store"))
             return
 
         def stored(_reply: Ok) -> None:
-            self._set_notice(f"Preset {slot}: {command.label}")
+            self._set_notice(tr._("Preset {slot}: {label}").format(slot=slot, label=command.label))
             self._fetch_presets()
 
         self._send(command, stored)
@@ -311,17 +414,131 @@ class DrivetimeApp(App):
         self._send(PairConfirm(accept=accept))
 
     def show_screen(self, name: str) -> None:
+        """Go to ``name``: a tab starts afresh, a sub-screen remembers where back returns."""
+        if name not in SCREENS:
+            raise ValueError(f"no screen {name!r}")
+        if name == self.current_screen:
+            return
+        if name in SUB_SCREENS:
+            self._history.append(self.current_screen)
+            self.current_tab = SUB_SCREENS[name]
+        else:
+            self._history.clear()
+            self.current_tab = name
         self.current_screen = name
 
+    def go_back(self) -> None:
+        """The back button: close the dialog (a no to pairing), leave a sub-screen, or return
+        to Now playing; a screen with a way back of its own (a list's drill-down) goes first."""
+        if self.pairing_dialog is not None:
+            self.answer_pairing(False)
+            return
+        screen = self.root.ids.screens.current_screen if self.root is not None else None
+        if screen is not None and getattr(screen, "go_back", lambda: False)():
+            return
+        if self._history:
+            previous = self._history.pop()
+            self.current_tab = previous if previous in TABS else SUB_SCREENS[previous]
+            self.current_screen = previous
+        elif self.current_screen != "now_playing":
+            self.show_screen("now_playing")
+
     def on_current_screen(self, _app: DrivetimeApp, name: str) -> None:
+        self.knob.clear()
         if self.root is not None:
             self.root.ids.screens.current = name
 
-    def toggle_theme(self) -> None:
-        self.set_theme("night" if self.theme_name == "day" else "day")
+    # --- the knob (and a keyboard standing in for it) -------------------------------------
+
+    def knob_turn(self, steps: int) -> None:
+        self.knob.turn(steps)
+
+    def knob_press(self) -> None:
+        self.knob.press()
+
+    def _top_layer(self) -> Any:
+        return self.pairing_dialog or self.root
+
+    def _on_key_down(self, _window: Any, key: int, _scancode: int, *_args: Any) -> bool:
+        typing = Window.children and any(
+            getattr(widget, "focus", False) for widget in self._text_inputs()
+        )
+        if typing and key not in KEYS_BACK[:1]:
+            return False  # the keyboard is typing into a box, not turning the knob
+        if key in KEYS_TURN:
+            self.knob_turn(KEYS_TURN[key])
+        elif key in KEYS_PRESS:
+            self.knob_press()
+        elif key in KEYS_BACK:
+            for box in self._text_inputs():
+                box.focus = False
+            self.go_back()
+        else:
+            return False
+        return True  # handled: Escape must not close the app
+
+    def _text_inputs(self) -> list[Any]:
+        from kivy.uix.textinput import TextInput
+
+        layer = self._top_layer()
+        return [w for w in layer.walk(restrict=True) if isinstance(w, TextInput)] if layer else []
+
+    # --- the driver's settings ------------------------------------------------------------
 
     def set_theme(self, name: str) -> None:
+        """Show ``name`` ("day" or "night") now; the setting itself is ``choose_theme``."""
         self.theme_name, self.theme = name, THEMES[name]
+
+    def toggle_theme(self) -> None:
+        self.choose_theme("night" if self.theme_name == "day" else "day")
+
+    def choose_theme(self, choice: str) -> None:
+        self.theme_choice = choice
+        self._save_settings()
+        self._show_chosen_theme()
+
+    def choose_language(self, language: str) -> None:
+        tr.switch(language)
+        self.language = language
+        self._save_settings()
+        self._refresh_words()
+        self._refresh_banner()
+
+    def _apply_settings(self, settings: UiSettings) -> None:
+        self.theme_choice = settings.theme
+        self.language = settings.language or system_language()
+        tr.switch(self.language)
+        self._show_chosen_theme()
+
+    def _save_settings(self) -> None:
+        settings = UiSettings(theme=self.theme_choice, language=self.language)
+        try:
+            save_settings(self._settings_path, settings)
+        except OSError as exc:  # a read-only card must not take the screen down
+            self._set_notice(tr._("Settings not saved: {why}").format(why=exc.strerror or exc))
+
+    def _show_chosen_theme(self) -> None:
+        self._auto_theme.cancel()
+        if self.theme_choice == "auto":
+            self._follow_auto_theme()
+        else:
+            self.set_theme(self.theme_choice)
+
+    def _follow_auto_theme(self, _dt: float = 0.0) -> None:
+        hour = time.localtime().tm_hour
+        self.set_theme("day" if DAY_FROM_HOUR <= hour < NIGHT_FROM_HOUR else "night")
+        self._auto_theme()
+
+    # --- for the screens ------------------------------------------------------------------
+
+    def send(
+        self, command: Command, then: Callable[[Ok], None] | None = None, quiet: bool = False
+    ) -> None:
+        self._send(command, then, quiet)
+
+    def say(self, words: str) -> None:
+        """Show ``words`` in the banner for ``rules.NOTICE_S``."""
+        self._set_notice(words)
 
     # --- commands -------------------------------------------------------------------------
 
@@ -332,7 +549,7 @@ class DrivetimeApp(App):
         a notice unless ``quiet`` (background look-ups the driver did not ask for)."""
         if self.link is None:
             if not quiet:
-                self._set_notice("The engine is not connected")
+                self._set_notice(tr._("The engine is not connected"))
             return
 
         def done(outcome: Outcome) -> None:  # link thread: hop onto the Kivy clock

@@ -4,6 +4,7 @@ event path (``receive_event``) exactly as the engine's events would be."""
 from __future__ import annotations
 
 from device.protocol import Event, NowPlaying, Pairing, PlayerState, Stats
+from device.ui.presenters import Item
 
 ROOM = "http://rooms.example.net:8000/late-jazz.opus"
 SAMPLE_EVENTS: tuple[Event, ...] = (
@@ -44,3 +45,42 @@ LONG_PRESETS = [
 LONG_PAIRING = Pairing(
     state="confirm", digits="000000", phone="Giovanni's Samsung Galaxy S24 Ultra (work)"
 )
+
+# What the list screens show in screenshots and layout checks, as the engine's pages would
+# fill them (presenters turn pages into these tiles; tests/ui checks that path separately).
+SAMPLE_LISTS: dict[str, list[Item]] = {
+    "rooms": [
+        Item("Late Jazz with Mara", "42 listening · The Blue Ring Trio - Night Bus", "room", ROOM),
+        Item("Morning Commute Café", "17 listening · news, pop", "room", ROOM + "?2"),
+        Item("Neon Highway", "9 listening · synthwave", "room", ROOM + "?3"),
+        Item("Small Town Stories", "3 listening · folk", "room", ROOM + "?4"),
+    ],
+    "search": [
+        Item("#jazz", "2 live rooms", "search", "#jazz "),
+        Item("#roadtrip", "1 live room", "search", "#roadtrip "),
+        Item("Jazz", "1 live room", "search", "genre:jazz "),
+        Item("The Blue Ring Trio", "Artist", "search", "artist:The Blue Ring Trio "),
+    ],
+    "library": [
+        Item("The Blue Ring Trio", "2 albums, 18 tracks", "artist", "The Blue Ring Trio"),
+        Item("Brightwater", "1 album, 9 tracks", "artist", "Brightwater"),
+        Item("Okafor & Sons", "3 albums, 31 tracks", "artist", "Okafor & Sons"),
+        Item("Ζωή Νικολάου", "1 album, 12 tracks", "artist", "Ζωή Νικολάου"),
+    ],
+    "bluetooth": [
+        Item("Pixel 8", "4C:1F:2A:77:90:0B", "phone", "4C:1F:2A:77:90:0B"),
+        Item("Giulia's iPhone", "6A:33:10:C2:5E:81", "phone", "6A:33:10:C2:5E:81"),
+    ],
+}
+LONG_LISTS: dict[str, list[Item]] = {
+    screen: [
+        Item(
+            "Ночное радио для дальнобойщиков и всех, кто в пути до рассвета " + str(n),
+            "Ελληνική Ορχήστρα Τζαζ και πολλοί άλλοι καλλιτέχνες του δρόμου",
+            items[0].kind,
+            items[0].target,
+        )
+        for n in range(23)
+    ]
+    for screen, items in SAMPLE_LISTS.items()
+}

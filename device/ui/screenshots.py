@@ -18,12 +18,18 @@ from device.ui.staging import SIZES, VIEWS, use_offscreen
 def render_all(outdir: Path) -> list[Path]:
     from device.config import Config
     from device.ui.app import DrivetimeApp
-    from device.ui.sample import SAMPLE_EVENTS, SAMPLE_PAIRING, SAMPLE_PRESETS, SAMPLE_ROOM_NAMES
+    from device.ui.sample import (
+        SAMPLE_EVENTS,
+        SAMPLE_LISTS,
+        SAMPLE_PAIRING,
+        SAMPLE_PRESETS,
+        SAMPLE_ROOM_NAMES,
+    )
     from device.ui.staging import mount, stage, unmount
     from device.ui.theme import THEMES
 
     outdir.mkdir(parents=True, exist_ok=True)
-    app = mount(DrivetimeApp(Config(), connect=False))
+    app = mount(DrivetimeApp(Config(), connect=False, settings_path=outdir / ".ui.json"))
     app.learn_room_names(SAMPLE_ROOM_NAMES)
     for event in SAMPLE_EVENTS:
         app.receive_event(event)
@@ -33,7 +39,7 @@ def render_all(outdir: Path) -> list[Path]:
         for view in VIEWS:
             for theme in THEMES:
                 for width, height in SIZES:
-                    widget = stage(app, view, theme, (width, height), pairing=SAMPLE_PAIRING)
+                    widget = stage(app, view, theme, (width, height), SAMPLE_PAIRING, SAMPLE_LISTS)
                     path = outdir / f"{view}-{theme}-{width}x{height}.png"
                     widget.export_to_png(str(path))
                     written.append(path)

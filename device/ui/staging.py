@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from device.protocol import Pairing
@@ -17,8 +18,21 @@ if TYPE_CHECKING:  # importing them here would load Kivy before use_offscreen co
     from kivy.uix.widget import Widget
 
     from device.ui.app import DrivetimeApp
+    from device.ui.presenters import Item
 
-VIEWS = ("now_playing", "presets", "pairing", "offline")
+# Every screen, and three states of the whole: the pairing dialog over a screen, the engine
+# away, and the car moving (search without its box, lists on one page).
+SCREEN_VIEWS = (
+    "now_playing",
+    "rooms",
+    "search",
+    "library",
+    "presets",
+    "more",
+    "bluetooth",
+    "settings",
+)
+VIEWS = (*SCREEN_VIEWS, "pairing", "offline", "driving")
 
 # How the touchscreen wants Kivy, in the environment before Kivy is imported:
 KIVY_ENVIRONMENT = {
@@ -93,9 +107,11 @@ def stage(
     theme: str,
     size: tuple[int, int],
     pairing: Pairing | None = None,
+    lists: Mapping[str, list[Item]] | None = None,
 ) -> Widget:
-    """Show ``view`` in ``theme`` at ``size`` (``pairing``: the event that opens the dialog)
-    and return the widget that is the whole picture (the root, or the dialog over it)."""
+    """Show ``view`` in ``theme`` at ``size`` (``pairing``: the event that opens the dialog;
+    ``lists``: what each list screen shows) and return the widget that is the whole picture
+    (the root, or the dialog over it)."""
     from kivy.core.window import Window
 
     if view not in VIEWS:
@@ -103,11 +119,17 @@ def stage(
     Window.size = size
     app.set_theme(theme)
     app.receive_connection(view != "offline")
+    app.driving = view == "driving"
     if view == "pairing":
         app.receive_event(pairing or Pairing(state="confirm", digits="123456"))
     else:
         app.receive_event(Pairing(state="closed"))
-        app.show_screen("presets" if view == "presets" else "now_playing")
+        screen = {"offline": "now_playing", "driving": "search"}.get(view, view)
+        app.show_screen(screen)
+        settle(2)
+        listed = (lists or {}).get(screen)
+        if listed is not None:
+            app.root.ids.screens.current_screen.ids.listing.show(listed)
     settle(4)
     shown = app.pairing_dialog if view == "pairing" else app.root
     assert shown is not None

@@ -43,6 +43,7 @@ class Theme:
     meter_track: Rgba  # the buffer meter
     meter_good: Rgba
     meter_low: Rgba
+    focus: Rgba  # the ring around the control the knob points at
 
 
 def _theme(name: str, **colours: str) -> Theme:
@@ -69,6 +70,7 @@ DAY = _theme(
     meter_track="#C3CCD6",
     meter_good="#137333",
     meter_low="#B3261E",
+    focus="#E8710A",
 )
 
 NIGHT = _theme(
@@ -91,6 +93,7 @@ NIGHT = _theme(
     meter_track="#2E353E",
     meter_good="#5BBF7A",
     meter_low="#FF6B61",
+    focus="#4FC3F7",
 )
 
 THEMES = {theme.name: theme for theme in (DAY, NIGHT)}

@@ -3,7 +3,11 @@
 * ``Surface`` — a box layout that paints its own ground (screens, bars, the dialog's card);
 * ``TextLabel`` — one line of text at a rule size, ellipsized rather than overflowing;
 * ``TouchButton`` — a filled, outlined button; ``PresetButton`` adds a long press;
+* ``Tile`` — a control with a title and a line under it: one item of a list;
 * ``LiveBadge`` and ``BufferMeter`` for the Now Playing screen.
+
+Every control can hold the knob's focus (``focused``, drawn as a thick ring in the theme's
+focus colour; ``device.ui.knob`` moves it).
 
 Whatever paints a ground exposes ``bg_color`` (and a control ``border_color``): the widget
 walk in ``tests/ui`` reads them to check contrast as drawn.
@@ -19,6 +23,7 @@ from kivy.properties import (
     BooleanProperty,
     ColorProperty,
     NumericProperty,
+    ObjectProperty,
     OptionProperty,
     StringProperty,
 )
@@ -42,6 +47,9 @@ class Surface(BoxLayout):
 class TextLabel(Label):
     role = OptionProperty("secondary", options=tuple(rules.FONT_DP))
     muted = BooleanProperty(False)  # secondary information, drawn in the muted text colour
+    # A fixed height (a button's); 0: one line of the role's text. Not ``height`` itself:
+    # the text-derived height is re-evaluated whenever the role changes.
+    box_height = NumericProperty(0)
 
 
 class ControlBehavior(ButtonBehavior):
@@ -49,8 +57,13 @@ class ControlBehavior(ButtonBehavior):
     main action or the choice in effect."""
 
     accent = BooleanProperty(False)
+    focused = BooleanProperty(False)  # the knob points here: push selects it
     bg_color = ColorProperty([0, 0, 0, 0])
     border_color = ColorProperty([0, 0, 0, 0])
+
+    def select(self) -> None:
+        """What a push of the knob does: the same as a tap."""
+        self.trigger_action(duration=0)
 
 
 class TouchButton(ControlBehavior, TextLabel):
@@ -79,6 +92,9 @@ class PresetButton(ControlBehavior, BoxLayout):
         if not self._long_pressed:
             self.dispatch("on_tap")
 
+    def select(self) -> None:  # a push of the knob plays the slot (storing needs a hold)
+        self.dispatch("on_tap")
+
     def _hold_reached(self, _dt: float) -> None:
         if self.state == "down":
             self._long_pressed = True
@@ -89,6 +105,14 @@ class PresetButton(ControlBehavior, BoxLayout):
 
     def on_long_press(self) -> None:
         pass
+
+
+class Tile(ControlBehavior, BoxLayout):
+    """One item of a list: ``title`` (primary) over ``subtitle`` (secondary)."""
+
+    title = StringProperty("")
+    subtitle = StringProperty("")
+    item = ObjectProperty(None, allownone=True)  # what it stands for (a presenters.Item)
 
 
 class LiveBadge(TextLabel):

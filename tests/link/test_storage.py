@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from device.frontends.link.storage import CorruptFile, read_json_object, write_json
+from device.durable_file import CorruptFile, read_json_object, write_json
 
 
 def test_a_write_cut_before_the_rename_leaves_the_old_file_whole(tmp_path, monkeypatch):

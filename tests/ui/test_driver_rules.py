@@ -10,14 +10,28 @@ from kivy.uix.boxlayout import BoxLayout
 
 from device.config import Config
 from device.ui.app import DrivetimeApp
-from device.ui.sample import LONG_EVENTS, LONG_PAIRING, LONG_PRESETS
+from device.ui.sample import LONG_EVENTS, LONG_LISTS, LONG_PAIRING, LONG_PRESETS
 from device.ui.staging import SIZES, VIEWS, mount, stage, unmount
 from device.ui.theme import THEMES
-from device.ui.widgets import Surface, TextLabel, TouchButton
+from device.ui.widgets import Surface, TextLabel, Tile, TouchButton
 from tests.ui.driver_rules import breaches, visible
 from tests.ui.screen import frames
 
-CONTROLS = {"now_playing": 8, "offline": 8, "presets": 7, "pairing": 2}  # nav bar: 3
+NAV = 6
+# Controls each view shows besides the nav bar and list tiles (a count the walk must reach).
+CONTROLS = {
+    "now_playing": 5,  # volume −/+, play, live, road
+    "offline": 5,
+    "presets": 4,
+    "pairing": 2 - NAV,  # the dialog alone: confirm, reject
+    "rooms": 5 + 1,  # view chips, page down
+    "search": 1,  # page down (the text box is not a button)
+    "driving": 0,  # search while moving: no box, one page, no paging
+    "library": 3 + 1,
+    "more": 0,  # two tiles: Bluetooth, Settings
+    "bluetooth": 1 + 1,  # pair, page down
+    "settings": 5,
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +49,21 @@ def long_names_app(window):
 @pytest.mark.parametrize("theme", list(THEMES))
 @pytest.mark.parametrize("view", VIEWS)
 def test_view_follows_the_driver_rules(long_names_app, view, theme, size):
-    shown = stage(long_names_app, view, theme, size, pairing=LONG_PAIRING)
+    shown = stage(long_names_app, view, theme, size, LONG_PAIRING, LONG_LISTS)
     assert tuple(Window.size) == size
     assert breaches(shown, size) == []
     labels = [w for w in visible(shown) if isinstance(w, TextLabel)]
     controls = [w for w in visible(shown) if isinstance(w, ButtonBehavior)]
-    assert len(controls) == CONTROLS[view]  # the walk saw every control
-    if view != "presets" and size == SIZES[0]:  # the long names were there, and shortened
-        assert any(label.is_shortened for label in labels)
+    tiles = [w for w in controls if isinstance(w, Tile)]
+    listing = long_names_app.root.ids.screens.current_screen.ids.get("listing")
+    if listing is not None and view != "pairing":  # a full page of tiles, all on screen
+        assert len(tiles) == listing.page_size >= 2
+        assert len(listing.ids.grid.children) == listing.page_size
+    elif view != "more":
+        assert tiles == []
+    assert len(controls) - len(tiles) == CONTROLS[view] + NAV  # the walk saw every control
+    if view not in ("presets", "more", "settings") and size == SIZES[0]:
+        assert any(label.is_shortened for label in labels)  # long names were there, shortened
     if view == "pairing":
         assert shown.ids.digits_label.text == "000 000"
 

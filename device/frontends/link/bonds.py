@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bumble.keys import KeyStore, PairingKeys
 
-from device.frontends.link.storage import CorruptFile, read_json_object, set_aside, write_json
+from device.durable_file import CorruptFile, read_json_object, set_aside, write_json
 
 log = logging.getLogger(__name__)
 

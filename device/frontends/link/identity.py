@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from device.frontends.link.storage import CorruptFile, read_json_object, set_aside, write_json
+from device.durable_file import CorruptFile, read_json_object, set_aside, write_json
 
 log = logging.getLogger(__name__)
 

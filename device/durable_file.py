@@ -1,4 +1,4 @@
-"""Small state files that must survive power cuts: written whole or not at all.
+"""State files that survive power cuts (bonds, settings, artwork): written whole or not at all.
 
 A car unit loses power mid-write. A file is written to a temporary neighbour, flushed to the
 card (fsync), renamed over the old one (atomic on POSIX), and the directory is fsynced so the

@@ -1,0 +1,118 @@
+"""Rooms: live now, by interest (hashtags and genres with their live rooms), favorites, recent.
+
+A tap on a room joins it; a tap on an interest opens the rooms live for it (back returns).
+Every room is at most three taps from this screen's tab: Rooms → Interests → #tag → room.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from device.protocol import MAX_PAGE, Browse, Search
+from device.ui import presenters
+from device.ui.i18n import tr
+from device.ui.presenters import Item
+from device.ui.screens.listing import Listing, ListingScreen, page_items
+from device.ui.widgets import load_kv_beside
+
+
+def live_rooms() -> Listing:
+    return Listing(
+        "live",
+        tr._("Live now"),
+        lambda offset: Browse(what="live", offset=offset, limit=MAX_PAGE),
+        page_items(presenters.room_item),
+        tr._("No room is live right now"),
+    )
+
+
+def interests() -> Listing:
+    return Listing(
+        "interests",
+        tr._("By hashtag"),
+        lambda offset: Browse(what="tags", offset=offset, limit=MAX_PAGE),
+        page_items(lambda entry: presenters.interest_item(entry, "tag")),
+        tr._("No hashtags among the live rooms"),
+    )
+
+
+def genres() -> Listing:
+    return Listing(
+        "genres",
+        tr._("By genre"),
+        lambda offset: Browse(what="genres", offset=offset, limit=MAX_PAGE),
+        page_items(lambda entry: presenters.interest_item(entry, "genre")),
+        tr._("No genres among the live rooms"),
+    )
+
+
+def favorites() -> Listing:
+    return Listing(
+        "favorites",
+        tr._("Favorites"),
+        lambda offset: Browse(what="favorites", offset=offset, limit=MAX_PAGE),
+        page_items(presenters.room_item),
+        tr._("No favorites yet: add them from the phone"),
+    )
+
+
+def recent() -> Listing:
+    return Listing(
+        "recent",
+        tr._("Recently played"),
+        lambda offset: Browse(what="recent", offset=offset, limit=MAX_PAGE),
+        page_items(presenters.recent_item),
+        tr._("Nothing played yet"),
+    )
+
+
+def search_results(query: str, title: str) -> Listing:
+    """Everything a query finds, one list: rooms live now, rooms that played it, your music."""
+
+    def items(data: dict[str, Any]) -> tuple[list[Item], int]:
+        found: list[Item] = []
+        for section, convert in (
+            ("live", presenters.room_item),
+            ("recent", presenters.room_item),
+            ("tracks", presenters.track_item),
+        ):
+            page = data.get(section) or {}
+            found += [convert(item) for item in page.get("items", [])]
+        return found, len(found)
+
+    return Listing(
+        "results",
+        title,
+        lambda offset: Search(q=query, offset=offset, limit=MAX_PAGE),
+        items,
+        tr._("Nothing found for {query}").format(query=query),
+    )
+
+
+VIEWS = {
+    "live": live_rooms,
+    "interests": interests,
+    "genres": genres,
+    "favorites": favorites,
+    "recent": recent,
+}
+
+
+class RoomsScreen(ListingScreen):
+    def on_pre_enter(self, *_args: Any) -> None:
+        if not self.trail:
+            self.open_view(live_rooms())
+        else:
+            self.reload()  # live rooms change while the driver is elsewhere
+
+    def choose_view(self, key: str) -> None:
+        self.open_view(VIEWS[key](), replace=True)
+
+    def choose(self, item: Item) -> None:
+        if item.kind == "search":
+            self.open_view(search_results(item.target, item.title))
+        else:
+            self.app.play_item(item)
+
+
+load_kv_beside(__file__)
