@@ -33,6 +33,7 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from device.ui import rules
+from device.ui.fonts import display_font
 
 
 def load_kv_beside(module_file: str) -> None:
@@ -45,11 +46,25 @@ class Surface(BoxLayout):
 
 
 class TextLabel(Label):
+    """Text in any script: each text gets a font that draws all of it (``device.ui.fonts``),
+    and what no font can draw (an emoji the fonts lack) is left out cleanly."""
+
     role = OptionProperty("secondary", options=tuple(rules.FONT_DP))
     muted = BooleanProperty(False)  # secondary information, drawn in the muted text colour
     # A fixed height (a button's); 0: one line of the role's text. Not ``height`` itself:
     # the text-derived height is re-evaluated whenever the role changes.
     box_height = NumericProperty(0)
+
+    def on_text(self, *_args: object) -> None:
+        self._fit_font()
+
+    def on_bold(self, *_args: object) -> None:
+        self._fit_font()
+
+    def _fit_font(self) -> None:
+        self.font_name, drawn = display_font(self.text, self.bold)
+        if drawn != self.text:
+            self.text = drawn  # once: the drawn text is its own fixed point
 
 
 class ControlBehavior(ButtonBehavior):
