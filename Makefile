@@ -6,11 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 APT_PACKAGES := libopus0 portaudio19-dev icecast2 opus-tools ffmpeg mpv sox alsa-utils \
-	libgl1-mesa-dri libegl1 libmtdev1 xvfb xauth python3-venv python3-dev gcc
+	libgl1-mesa-dri libegl1 libmtdev1 xvfb xauth python3-venv python3-dev gcc \
+	fonts-dejavu-core fonts-wqy-microhei fonts-droid-fallback
 PYTEST_ARGS ?=
 
 .PHONY: demo test bench screenshots lint deps venv clean
 
+# The rooms live on a private Icecast and the unit (`drivetime-unit run`: engine + touchscreen)
+# playing the first. The screen is a window on $DISPLAY, else rendered offscreen (no X needed);
+# either way it is saved to /tmp/drivetime-demo-screens/now.png every 2 s (the demo prints it).
 demo: venv
 	$(BIN)/python -m studio demo
 

@@ -20,7 +20,7 @@ from tests.ui.screen import frames
 NAV = 6
 # Controls each view shows besides the nav bar and list tiles (a count the walk must reach).
 CONTROLS = {
-    "now_playing": 5,  # volume −/+, play, live, road
+    "now_playing": 5,  # volume down/up, play, live, road
     "offline": 5,
     "presets": 4,
     "pairing": 2 - NAV,  # the dialog alone: confirm, reject

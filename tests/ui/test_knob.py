@@ -3,6 +3,8 @@ the one in focus, back goes back — on every screen, and with a desk keyboard s
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from kivy.core.window import Window
 from kivy.uix.behaviors import ButtonBehavior
@@ -62,7 +64,7 @@ def test_turning_walks_every_control_once_in_reading_order(app, view):
 def _rows_then_columns(widgets) -> bool:
     """Reading order: each control is on a lower row, or on the same row further right."""
     boxes = [window_box(widget) for widget in widgets]
-    for before, after in zip(boxes, boxes[1:], strict=False):
+    for before, after in itertools.pairwise(boxes):
         same_row = abs(before[3] - after[3]) <= 8
         if not (after[3] < before[3] - 8 or (same_row and after[0] > before[0])):
             return False
