@@ -1,4 +1,5 @@
-"""``drivetime-unit``: run the engine, control a running one, or play a room or file directly."""
+"""``drivetime-unit``: run the unit (engine and touchscreen, supervised) or the engine alone,
+control a running engine, or play a room or file directly."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 
 # Before numpy loads: the unit uses numpy only for element-wise work on 20 ms blocks, never
 # BLAS, and OpenBLAS's default thread pool (one thread per core, started at import) cost
@@ -54,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
+    run = commands.add_parser(
+        "run", help="run the engine and the touchscreen UI, restarting either if it exits"
+    )
+    run.add_argument("--no-ui", action="store_true", help="the engine only (no screen)")
+    run.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        type=Path,
+        help="the UI saves what it shows to DIR/now.png every 2 s (handy offscreen)",
+    )
+    run.set_defaults(run=_run)
+
     engine = commands.add_parser("engine", help="run the engine (audio, rooms, control socket)")
     engine.add_argument("--join", metavar="ROOM_URL", help="select this room at start")
     engine.set_defaults(run=_engine)
@@ -92,6 +106,18 @@ CTL_HELP = (
     "queue [track|album|artist|playlist TARGET [shuffle]] | next | previous | shuffle on|off | "
     "pair open|yes|no | phones | forget ADDRESS | driving on|off"
 )
+
+
+async def _run(args: argparse.Namespace, config: Config) -> int:
+    from device.cli.supervise import run_supervisor
+
+    return await run_supervisor(
+        args.config,  # None: the children read $DRIVETIME_CONFIG from the inherited environment
+        config.engine.socket_path,
+        ui=not args.no_ui,
+        screenshots=args.screenshots,
+        verbose=args.verbose,
+    )
 
 
 async def _engine(args: argparse.Namespace, config: Config) -> int:
