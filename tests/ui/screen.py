@@ -61,3 +61,24 @@ def showing(app: DrivetimeApp, name: str) -> Widget:
         f"the {name} screen",
     )
     return screens.current_screen
+
+
+def tiles(screen: Widget) -> list[Widget]:
+    """The tiles a list screen shows now, in reading order."""
+    return list(reversed(screen.ids.listing.ids.grid.children))
+
+
+def tile_titled(screen: Widget, title: str, timeout_s: float = 5.0) -> Widget:
+    """Wait until the list shows a tile called ``title``; paging down to find it."""
+    start = time.monotonic()
+    while True:
+        for tile in tiles(screen):
+            if tile.title == title:
+                return tile
+        listing = screen.ids.listing
+        if listing.can_go_down and listing.first + listing.page_size < len(listing.items):
+            tap(listing.ids.page_down)
+        if time.monotonic() - start > timeout_s:
+            shown = [tile.title for tile in tiles(screen)]
+            raise AssertionError(f"no tile {title!r} within {timeout_s} s; shown: {shown}")
+        EventLoop.idle()
