@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from kivy.base import EventLoop
 from kivy.tests.common import UnitTestTouch
@@ -37,14 +38,29 @@ def _press(widget: Widget) -> UnitTestTouch:
     return touch
 
 
+TAPS_PER_TASK = 5  # the driver-distraction rule: every task in five taps or fewer
+_taps = [0]
+
+
 def tap(widget: Widget) -> None:
     """A finger on the widget's centre and off again, as the touchscreen reports it."""
+    _taps[0] += 1
     touch = _press(widget)
     frames(1)
     touch.touch_up()
 
 
+@contextlib.contextmanager
+def task(what: str, most: int = TAPS_PER_TASK) -> Iterator[None]:
+    """A driver's task: the taps (and holds) made inside must be at most ``most``."""
+    before = _taps[0]
+    yield
+    used = _taps[0] - before
+    assert used <= most, f"{what}: {used} taps, more than {most}"
+
+
 def hold(widget: Widget, seconds: float = rules.LONG_PRESS_S + 0.3) -> None:
+    _taps[0] += 1
     touch = _press(widget)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -17,7 +17,7 @@ from typing import Any
 
 from host.bumble_backend import BUMBLE_BACKENDS, close_stacks
 from host.client import DeviceClient
-from tests.ui.screen import showing, tap, tile_titled, tiles, wait_until
+from tests.ui.screen import showing, tap, task, tiles, wait_until
 
 
 class PhoneThread:
@@ -52,32 +52,33 @@ def test_the_driver_pairs_a_phone_from_the_screen_and_forgets_it(ui, engines, tm
     app = ui(runner.config)
     wait_until(lambda: app.engine_connected, "connected")
 
-    tap(app.root.ids.nav_more)  # 1
-    tap(showing(app, "more").ids.open_bluetooth)  # 2
-    bluetooth = showing(app, "bluetooth")
-    wait_until(lambda: bluetooth.ids.listing.note == "No phone paired yet", "no phones yet")
-    tap(bluetooth.ids.pair)  # 3
-    wait_until(lambda: app.pairing_state == "open", "the pairing window open")
-    assert bluetooth.ids.pairing_label.text.startswith("Pairing is open")
-
     phone = PhoneThread(str(tmp_path / "phone"), engine.link.phone_port)
+    shown_on_phone: list[int] = []
+
+    async def phone_compares(digits: int) -> bool:
+        shown_on_phone.append(digits)
+        return True
+
+    async def pair() -> bool:
+        await phone.client.connect()
+        await phone.client.pair(phone_compares)
+        return phone.client.ready
+
     try:
-        shown_on_phone: list[int] = []
+        with task("pair a phone"):
+            tap(app.root.ids.nav_more)
+            tap(showing(app, "more").ids.open_bluetooth)
+            bluetooth = showing(app, "bluetooth")
+            wait_until(lambda: bluetooth.ids.listing.note == "No phone paired yet", "no phones")
+            tap(bluetooth.ids.pair)
+            wait_until(lambda: app.pairing_state == "open", "the pairing window open")
+            assert bluetooth.ids.pairing_label.text.startswith("Pairing is open")
 
-        async def phone_compares(digits: int) -> bool:
-            shown_on_phone.append(digits)
-            return True
-
-        async def pair() -> bool:
-            await phone.client.connect()
-            await phone.client.pair(phone_compares)
-            return phone.client.ready
-
-        paired = phone.submit(pair())
-        wait_until(lambda: app.pairing_dialog is not None, "the digits to compare", 15)
-        digits = app.pairing_dialog.ids.digits_label.text.replace(" ", "")
-        tap(app.pairing_dialog.ids.confirm)  # 4
-        assert paired.result(15) is True
+            paired = phone.submit(pair())
+            wait_until(lambda: app.pairing_dialog is not None, "the digits to compare", 15)
+            digits = app.pairing_dialog.ids.digits_label.text.replace(" ", "")
+            tap(app.pairing_dialog.ids.confirm)
+            assert paired.result(15) is True
         assert [f"{number:06d}" for number in shown_on_phone] == [digits]
 
         wait_until(lambda: len(tiles(bluetooth)) == 1, "the phone in the list")
@@ -93,10 +94,15 @@ def test_the_driver_pairs_a_phone_from_the_screen_and_forgets_it(ui, engines, tm
         wait_until(lambda: bluetooth.forgetting is None, "the question gone")
         assert len(runner.call(engine.link.bonded_phones)) == 1
 
-        tap(tile_titled(bluetooth, phone_tile.title))
-        wait_until(lambda: bluetooth.forgetting is not None, "asked again")
-        tap(bluetooth.ids.forget)
-        wait_until(lambda: runner.call(engine.link.bonded_phones) == [], "the bond gone")
+        tap(app.root.ids.nav_now_playing)
+        with task("forget a phone"):
+            tap(app.root.ids.nav_more)
+            tap(showing(app, "more").ids.open_bluetooth)
+            wait_until(lambda: len(tiles(bluetooth)) == 1, "the phone listed")
+            tap(tiles(showing(app, "bluetooth"))[0])
+            wait_until(lambda: bluetooth.forgetting is not None, "asked again")
+            tap(bluetooth.ids.forget)
+            wait_until(lambda: runner.call(engine.link.bonded_phones) == [], "the bond gone")
         wait_until(lambda: bluetooth.ids.listing.note == "No phone paired yet", "list emptied")
     finally:
         phone.close()

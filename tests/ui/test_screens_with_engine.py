@@ -9,7 +9,7 @@ import pytest
 
 from studio.rooms import DEMO_ROOMS
 from tests.support.music_files import make_track
-from tests.ui.screen import showing, tap, tile_titled, tiles, wait_until
+from tests.ui.screen import showing, tap, task, tile_titled, tiles, wait_until
 
 JAZZ, COMMUTE = DEMO_ROOMS[0], DEMO_ROOMS[1]
 
@@ -41,12 +41,13 @@ def test_a_live_room_is_two_taps_away(ui, engines, icecast, room_source):
     app = ui(runner.config)
     wait_until(lambda: app.engine_connected, "connected")
 
-    tap(app.root.ids.nav_rooms)  # 1
-    rooms = showing(app, "rooms")
-    tile = tile_titled(rooms, COMMUTE.name)
-    assert "listening" in tile.subtitle or tile.subtitle  # listeners or what it plays
-    tap(tile)  # 2
-    wait_until(lambda: _playing(runner, engine, urls[COMMUTE.name]), "the engine playing it")
+    with task("play a live room", most=2):
+        tap(app.root.ids.nav_rooms)
+        rooms = showing(app, "rooms")
+        tile = tile_titled(rooms, COMMUTE.name)
+        assert tile.subtitle  # listeners, what it plays
+        tap(tile)
+        wait_until(lambda: _playing(runner, engine, urls[COMMUTE.name]), "the engine playing it")
     now = showing(app, "now_playing").ids
     wait_until(lambda: now.room_label.text.startswith(COMMUTE.name), "its name on screen")
     assert now.live_badge.opacity == 1
@@ -70,9 +71,13 @@ def test_by_hashtag_then_back(ui, engines, icecast, room_source):
 
     tap(rooms.ids.drill.ids.back)
     wait_until(lambda: rooms.view_key == "interests", "back at the hashtags")
-    tap(tile_titled(rooms, "#jazz"))
-    tap(tile_titled(rooms, JAZZ.name))  # Rooms, Hashtags, #jazz, room: four taps
-    wait_until(lambda: _playing(runner, engine, urls[JAZZ.name]), "the engine playing it")
+    tap(app.root.ids.nav_now_playing)
+    with task("play a room by hashtag"):
+        tap(app.root.ids.nav_rooms)
+        tap(showing(app, "rooms").ids.chip_interests)
+        tap(tile_titled(rooms, "#jazz"))
+        tap(tile_titled(rooms, JAZZ.name))
+        wait_until(lambda: _playing(runner, engine, urls[JAZZ.name]), "the engine playing it")
 
 
 def test_typing_a_search_finds_the_room_and_a_hashtag_chip_needs_no_typing(
@@ -123,15 +128,16 @@ def test_an_album_from_the_library_plays_and_next_skips(ui, engines, album, tmp_
     app = ui(runner.config)
     wait_until(lambda: app.engine_connected, "connected")
 
-    tap(app.root.ids.nav_library)  # 1
-    music = showing(app, "library")
-    artist = tile_titled(music, "Ella Brightwater")
-    assert artist.subtitle == "1 album, 3 tracks"
-    tap(artist)  # 2
-    tap(tile_titled(music, "Motorway Standards"))  # 3
-    tap(tile_titled(music, "Play album"))  # 4
-    first = str(album / "a.flac")
-    wait_until(lambda: engine.player.snapshot().room == first, "the album's first track")
+    with task("play an album of an artist"):
+        tap(app.root.ids.nav_library)
+        music = showing(app, "library")
+        artist = tile_titled(music, "Ella Brightwater")
+        assert artist.subtitle == "1 album, 3 tracks"
+        tap(artist)
+        tap(tile_titled(music, "Motorway Standards"))
+        tap(tile_titled(music, "Play album"))
+        first = str(album / "a.flac")
+        wait_until(lambda: engine.player.snapshot().room == first, "the album's first track")
     now = showing(app, "now_playing").ids
     wait_until(lambda: now.title_label.text == "Exit 1", "the track's title")
     assert now.next.opacity == 1 and now.mode_live.opacity == 0  # music: tracks, not modes
