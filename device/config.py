@@ -65,6 +65,11 @@ class EngineConfig:
     def socket_path(self) -> Path:
         return Path(self.socket) if self.socket else default_runtime_dir() / "engine.sock"
 
+    @property
+    def art_dir(self) -> Path:
+        """Pictures of what plays; the ``now`` event's ``art`` is a file name in here."""
+        return default_state_dir() / "art"
+
 
 def default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")

@@ -7,19 +7,22 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from device.audio.outputs import OutputError
 from device.catalog import Catalog, CatalogError
 from device.config import Config
+from device.core.art_cache import ArtCache
+from device.core.car_state import CarState
 from device.core.catalog_service import CatalogService, CatalogSettings
 from device.core.player import Player
 from device.core.player_setup import build_player, open_configured_output
 from device.frontends.commands import UnitServices, execute
 from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
 from device.frontends.event_hub import EventHub
-from device.protocol import Event, Pairing
+from device.protocol import Event, NowPlaying, Pairing
 from device.sources.directory import parse_directory_spec
 from device.sources.library import default_library_roots
 
@@ -69,10 +72,11 @@ class Engine:
             self.output = open_configured_output(config.audio.output, config.audio.frames_per_block)
         except OutputError as exc:
             raise EngineError(f"audio.output {config.audio.output!r}: {exc}") from None
-        self.player = build_player(config, self.output)
+        self.player = build_player(config, self.output, art=ArtCache(config.engine.art_dir))
         self.catalog = open_catalog_service(config, self.player)
-        self.events = EventHub(self.player)
-        self.services = UnitServices(self.player, self.catalog)
+        self.car = CarState()
+        self.events = EventHub(self.player, self.car)
+        self.services = UnitServices(self.player, self.catalog, car=self.car)
         self.server = ControlServer(
             self.player,
             config.engine.socket_path,
@@ -135,7 +139,13 @@ class Engine:
         self.link = self.services.link = link
 
         def to_phones(event: Event) -> None:
-            if not isinstance(event, Pairing):  # the digits are for the unit's screen only
+            # The digits are for the unit's screen only. The car event does go to phones: it
+            # is no secret, rare and small, and lets a phone's "driving" switch follow a
+            # change made on the panel or by another phone. A picture's file name is of no
+            # use off the unit: left out, it costs the radio nothing.
+            if isinstance(event, NowPlaying) and event.art:
+                event = replace(event, art="")
+            if not isinstance(event, Pairing):
                 link.notify_event(event)
 
         self._unsubscribe_link = self.events.subscribe(to_phones)

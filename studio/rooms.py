@@ -2,13 +2,17 @@
 
 Every room has its own pilot signature frequency (see :mod:`studio.pilot`) so a test that
 captures the unit's output can tell which room it is hearing. Signature frequencies sit
-between the notes a chord progression uses, at least 60 Hz apart from one another.
+between the notes a chord progression uses, at least 60 Hz apart from one another. Every
+room names its host (the ``HOST`` tag) and carries a cover picture of its own colours
+(:mod:`studio.cover_art`) on each link.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+from studio.cover_art import cover_tags, stripe_png
 
 SegmentKind = Literal["music", "talk"]
 
@@ -63,6 +67,7 @@ DEMO_ROOMS: tuple[RoomSpec, ...] = (
         genre="Jazz",
         signature_hz=470.0,
         seed=1,
+        tags={"HOST": "Mara Okafor", **cover_tags(stripe_png((32, 40, 96), (236, 176, 64)))},
         playlist=(
             Song("Mara Okafor", "Good evening, drivers", "Late Jazz Live", "talk"),
             Song("The Blue Ring Trio", "Night Bus", "Lanterns"),
@@ -78,6 +83,7 @@ DEMO_ROOMS: tuple[RoomSpec, ...] = (
         genre="Talk",
         signature_hz=610.0,
         seed=2,
+        tags={"HOST": "Jonas & Priya", **cover_tags(stripe_png((200, 120, 60), (250, 236, 200)))},
         playlist=(
             Song("Jonas & Priya", "Traffic on the ring road", "Morning Commute", "talk"),
             Song("Paper Lanterns", "Sunrise Lane", "Early Hours"),
@@ -92,6 +98,7 @@ DEMO_ROOMS: tuple[RoomSpec, ...] = (
         genre="Electronic",
         signature_hz=760.0,
         seed=3,
+        tags={"HOST": "DJ Kilometre", **cover_tags(stripe_png((60, 20, 90), (255, 60, 180)))},
         playlist=(
             Song("Neon Odometer", "Overdrive", "Chrome Horizon"),
             Song("Vela Tide", "Exit 88", "Night Grid"),
@@ -106,6 +113,7 @@ DEMO_ROOMS: tuple[RoomSpec, ...] = (
         genre="Folk",
         signature_hz=920.0,
         seed=4,
+        tags={"HOST": "Ruth Amsel", **cover_tags(stripe_png((60, 90, 50), (220, 200, 150)))},
         playlist=(
             Song("Hazel & the Hollows", "Gravel Shoulder", "County Lines"),
             Song("Ruth Amsel", "Letters to the valley", "Folk Roads Live", "talk"),

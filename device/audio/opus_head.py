@@ -1,9 +1,14 @@
-"""The two Ogg Opus header packets (RFC 7845 section 5): OpusHead and OpusTags."""
+"""The two Ogg Opus header packets (RFC 7845 section 5): OpusHead and OpusTags, and the
+cover pictures OpusTags may carry (``METADATA_BLOCK_PICTURE``: a base64 FLAC picture block)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import struct
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 HEAD_MAGIC = b"OpusHead"
 TAGS_MAGIC = b"OpusTags"
@@ -12,6 +17,10 @@ PICTURE_KEY = "METADATA_BLOCK_PICTURE"
 _HEAD = struct.Struct("<8sBBHIhB")  # magic, version, channels, pre-skip, rate, gain, family
 _MAPPING = struct.Struct("<BB")  # stream count, coupled count; the mapping table follows
 _U32 = struct.Struct("<I")
+_BE_U32 = struct.Struct(">I")
+FRONT_COVER = 3  # FLAC/ID3 picture type "Cover (front)"
+PICTURE_TEXT_BYTES = 64 * 1024  # what a picture block may hold beside its image (MIME, text)
+_T = TypeVar("_T")
 
 
 class UnsupportedStream(ValueError):
@@ -189,3 +198,113 @@ def _read_string(view: memoryview, offset: int) -> tuple[str, int]:
     if start + length > len(view):
         raise OpusHeaderError(f"OpusTags cut short: a {length}-byte string at byte {start}")
     return str(view[start : start + length], "utf-8", errors="replace"), start + length
+
+
+class PictureError(ValueError):
+    """A picture block that is corrupt, cut short or bigger than allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """One FLAC picture block (the format of FLAC's PICTURE and of ``METADATA_BLOCK_PICTURE``):
+    its picture type (3 = front cover), MIME type and image bytes. Width, height and colour
+    fields are written as 0 ("unknown"), which the format allows."""
+
+    type: int
+    mime: str
+    data: bytes
+    description: str = ""
+
+    def to_block(self) -> bytes:
+        mime, description = self.mime.encode("ascii"), self.description.encode()
+        return b"".join(
+            (
+                _BE_U32.pack(self.type),
+                _BE_U32.pack(len(mime)),
+                mime,
+                _BE_U32.pack(len(description)),
+                description,
+                bytes(16),  # width, height, colour depth, palette size: unknown
+                _BE_U32.pack(len(self.data)),
+                self.data,
+            )
+        )
+
+    def to_comment(self) -> str:
+        """The value of a ``METADATA_BLOCK_PICTURE`` comment carrying this picture."""
+        return base64.b64encode(self.to_block()).decode("ascii")
+
+    @classmethod
+    def from_block(cls, block: bytes, max_bytes: int) -> Picture:
+        """Parse a picture block in one bounded pass; raises PictureError."""
+        view = memoryview(block)
+        kind, offset = _read_be_u32(view, 0)
+        mime, offset = _read_be_field(view, offset, "MIME type")
+        description, offset = _read_be_field(view, offset, "description")
+        offset += 16  # width, height, colour depth, palette size
+        size, offset = _read_be_u32(view, offset)
+        if size > max_bytes:
+            raise PictureError(f"the picture is {size} bytes (at most {max_bytes})")
+        if offset + size > len(view):
+            raise PictureError(f"picture data cut short: {size} bytes announced, fewer present")
+        return cls(
+            kind,
+            str(mime, "ascii", errors="replace"),
+            bytes(view[offset : offset + size]),
+            str(description, "utf-8", errors="replace"),
+        )
+
+    @classmethod
+    def from_comment(cls, text: str, max_bytes: int) -> Picture:
+        """Decode a ``METADATA_BLOCK_PICTURE`` value. Its length is checked before decoding,
+        so a huge one costs nothing; raises PictureError."""
+        limit = _base64_chars(max_bytes + PICTURE_TEXT_BYTES)
+        if len(text) > limit:
+            raise PictureError(
+                f"the picture is about {len(text) * 3 // 4} bytes (at most {max_bytes})"
+            )
+        try:
+            block = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise PictureError(f"the picture is not base64 ({exc})") from None
+        return cls.from_block(block, max_bytes)
+
+
+def comment_picture_type(text: str) -> int | None:
+    """The picture type of a ``METADATA_BLOCK_PICTURE`` value, read from its first 8
+    characters only; None when they are not a picture block's start."""
+    try:
+        return _BE_U32.unpack_from(base64.b64decode(text[:8], validate=True))[0]
+    except (binascii.Error, ValueError, struct.error):
+        return None
+
+
+def preferred_picture(items: Sequence[_T], type_of: Callable[[_T], int | None]) -> _T | None:
+    """The front cover if there is one, else the first picture (None for none)."""
+    for item in items:
+        if type_of(item) == FRONT_COVER:
+            return item
+    return items[0] if items else None
+
+
+def cover_comment(values: Sequence[str]) -> str | None:
+    """Of ``METADATA_BLOCK_PICTURE`` values (``OpusTags.get_all(PICTURE_KEY)``), the one to
+    show, not decoded."""
+    return preferred_picture(values, comment_picture_type)
+
+
+def _base64_chars(size: int) -> int:
+    return (size + 2) // 3 * 4
+
+
+def _read_be_u32(view: memoryview, offset: int) -> tuple[int, int]:
+    if offset + 4 > len(view):
+        raise PictureError(f"picture block cut short at byte {offset}")
+    return _BE_U32.unpack_from(view, offset)[0], offset + 4
+
+
+def _read_be_field(view: memoryview, offset: int, what: str) -> tuple[memoryview, int]:
+    length, start = _read_be_u32(view, offset)
+    if length > PICTURE_TEXT_BYTES or start + length > len(view):
+        raise PictureError(f"picture block {what} of {length} bytes does not fit")
+    return view[start : start + length], start + length

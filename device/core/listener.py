@@ -30,9 +30,25 @@ class PlayoutStats:
     lag_ms: int  # behind the room's source clock, -1 when the source does not say
 
 
+@dataclass(frozen=True)
+class NowPlayingInfo:
+    """What is audible: the song's text, the show's host and the picture to show."""
+
+    artist: str = ""
+    title: str = ""
+    album: str = ""
+    host: str = ""  # a room's HOST tag: who presents the show
+    art: str = ""  # file name of the picture in the art cache (ArtCache), "" without one
+
+
 class PlayerListener:
     def on_state(self, snapshot: PlayerSnapshot) -> None:
         pass
+
+    def on_now_playing_info(self, song: NowPlayingInfo) -> None:
+        """A new song (or show segment) reaches the speakers. Listeners that need only its
+        text override ``on_now_playing``, which this passes it on to."""
+        self.on_now_playing(song.artist, song.title, song.album)
 
     def on_now_playing(self, artist: str, title: str, album: str) -> None:
         pass

@@ -13,19 +13,22 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from device.audio.media_types import MP3_MEDIA_TYPES
 from device.audio.opus_head import UnsupportedStream
-from device.audio.opus_stream import OpusStreamReader
+from device.audio.opus_stream import OpusStreamReader, StreamStarted
 from device.audio.outputs.base import AudioOutput
 from device.audio.packets import AudioPacket, StreamInfo
 from device.audio.pcm import OPUS_RATE
 from device.audio.playout import LivePolicy, PlayoutBuffer, RoadPolicy
 from device.audio.renderer import Renderer
+from device.core.art_cache import ArtCache
+from device.core.artwork import Artwork
 from device.core.lag import LagMeter
-from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
+from device.core.listener import NowPlayingInfo, PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.music_queue import MusicQueue, QueuedTrack, TrackFeed
 from device.sources.room_stream import (
     RoomProblem,
@@ -61,6 +64,7 @@ class Player:
         mode: str = "live",
         volume: int = 50,
         stats_interval_s: float = 1.0,
+        art: ArtCache | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be live or road, got {mode!r}")
@@ -92,7 +96,8 @@ class Player:
         self._generation = 0  # bumped on every join/play/stop: stale callbacks are ignored
         self._output_failed = False
         self.first_audio_monotonic: float | None = None  # first packet rendered since join
-        self.now_playing: tuple[str, str, str] | None = None  # (artist, title, album) audible
+        self._artwork = Artwork(art)  # pictures of what plays; None: "art" stays ""
+        self.now_playing: NowPlayingInfo | None = None  # what is audible
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -105,6 +110,7 @@ class Player:
 
     async def close(self) -> None:
         await self._stop_source()
+        await self._artwork.close()
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -296,6 +302,8 @@ class Player:
         for event in events:
             if isinstance(event, AudioPacket):
                 self._buffer.push(event)
+            elif isinstance(event, StreamStarted):  # a new link: its picture, ahead of time
+                self._artwork.stream_started(event.info, event.opus_tags)
 
     def _stream_state(self, state: RoomStreamState, problem: RoomProblem | None) -> None:
         detail = _problem_text(problem)
@@ -329,13 +337,27 @@ class Player:
         if generation != self._generation:
             return  # a song of the room or file that was playing before the last join
         tags = info.now_playing
-        self.now_playing = (tags.get("artist", ""), tags.get("title", ""), tags.get("album", ""))
+        song = NowPlayingInfo(
+            artist=tags.get("artist", ""),
+            title=tags.get("title", ""),
+            album=tags.get("album", ""),
+            host=info.tags.get("HOST", ""),
+        )
+        path = None
         if self._music is not None:  # the next track of the queue: the screen says which
             path = self._music.current()[1].path
             if path != self._room:
                 self._room = path
                 self._emit_state()
-        self._notify("on_now_playing", *self.now_playing)
+        self._artwork.announce(
+            info, path, lambda art: self._now_playing(replace(song, art=art), generation)
+        )
+
+    def _now_playing(self, song: NowPlayingInfo, generation: int) -> None:
+        if generation != self._generation:
+            return  # the picture came after the driver chose something else
+        self.now_playing = song
+        self._notify("on_now_playing_info", song)
 
     def _flowing_state(self) -> str:
         """What a source that is delivering looks like: playing, or buffering toward it."""
@@ -396,6 +418,7 @@ class Player:
         self._room_stream = None
         self._streaming = self._relaying = False
         self.now_playing = None
+        self._artwork.forget()
         if self._music is not None:
             self._music.close()
             self._music = None

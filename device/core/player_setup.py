@@ -12,6 +12,7 @@ from device.audio.outputs import OutputError, open_output
 from device.audio.outputs.base import AudioOutput
 from device.audio.playout import LivePolicy, RoadPolicy
 from device.config import Config
+from device.core.art_cache import ArtCache
 from device.core.player import Player
 from device.sources.room_stream import RoomStreamConfig
 
@@ -31,8 +32,14 @@ def open_configured_output(spec: str, frames_per_block: int) -> AudioOutput:
 
 
 def build_player(
-    config: Config, output: AudioOutput, mode: str | None = None, volume: int | None = None
+    config: Config,
+    output: AudioOutput,
+    mode: str | None = None,
+    volume: int | None = None,
+    art: ArtCache | None = None,
 ) -> Player:
+    """The configured player; ``art`` is where pictures of what plays go (the engine's, for
+    the touchscreen), None for no pictures (``play`` prints text only)."""
     return Player(
         output,
         live=LivePolicy(
@@ -51,4 +58,5 @@ def build_player(
         ),
         mode=mode or config.audio.mode,
         volume=config.audio.volume if volume is None else volume,
+        art=art,
     )

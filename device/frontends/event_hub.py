@@ -3,8 +3,8 @@
 The control socket's watchers (the touchscreen, ``ctl watch``) and the Bluetooth link's
 subscribed phones all see the same events, in the same order: the player's state,
 now-playing and stats turned into protocol events here, once, and the unit's own events
-(the pairing prompt) published alongside. A subscriber is a callable that MUST NOT block:
-each remote queues and sends at its own pace.
+(the pairing prompt, the car's moving state) published alongside. A subscriber is a
+callable that MUST NOT block: each remote queues and sends at its own pace.
 """
 
 from __future__ import annotations
@@ -12,29 +12,34 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from device.core.listener import PlayerListener, PlayerSnapshot, PlayoutStats
+from device.core.car_state import CarState
+from device.core.listener import NowPlayingInfo, PlayerListener, PlayerSnapshot, PlayoutStats
 from device.core.player import Player
 from device.frontends.events import now_playing_event, state_event, stats_event
-from device.protocol import Event
+from device.protocol import Car, Event
 
 log = logging.getLogger(__name__)
 Subscriber = Callable[[Event], None]
 
 
 class EventHub(PlayerListener):
-    def __init__(self, player: Player) -> None:
+    def __init__(self, player: Player, car: CarState | None = None) -> None:
         self._player = player
+        self._car = car if car is not None else CarState()
         self._subscribers: list[Subscriber] = []
         player.add_listener(self)
+        self._car.on_change(lambda driving: self.publish(Car(driving=driving)))
 
     def subscribe(self, subscriber: Subscriber, *, replay: bool = False) -> Callable[[], None]:
-        """Add ``subscriber``; with ``replay``, it first gets the player's state and what is
-        playing, as a new screen needs. Returns the function that unsubscribes it."""
+        """Add ``subscriber``; with ``replay``, it first gets the player's state, whether the
+        car is moving and what is playing, as a new screen needs. Returns the function that
+        unsubscribes it."""
         self._subscribers.append(subscriber)
         if replay:
             subscriber(state_event(self._player.snapshot()))
+            subscriber(Car(driving=self._car.driving))
             if self._player.now_playing is not None:
-                subscriber(now_playing_event(*self._player.now_playing))
+                subscriber(_song_event(self._player.now_playing))
         return lambda: (
             self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
         )
@@ -55,8 +60,12 @@ class EventHub(PlayerListener):
     def on_state(self, snapshot: PlayerSnapshot) -> None:
         self.publish(state_event(snapshot))
 
-    def on_now_playing(self, artist: str, title: str, album: str) -> None:
-        self.publish(now_playing_event(artist, title, album))
+    def on_now_playing_info(self, song: NowPlayingInfo) -> None:
+        self.publish(_song_event(song))
 
     def on_stats(self, stats: PlayoutStats) -> None:
         self.publish(stats_event(stats))
+
+
+def _song_event(song: NowPlayingInfo) -> Event:
+    return now_playing_event(song.artist, song.title, song.album, song.host, song.art)

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from device.core.listener import PlayerSnapshot, PlayoutStats
 from device.protocol import NowPlaying, PlayerState, Stats
+from device.protocol.messages import MAX_HOST_CHARS
 
 DETAIL_MAX_CHARS = 256
 """Free text fields are cut here: an event must stay a few GATT fragments long."""
@@ -21,11 +22,15 @@ def state_event(snapshot: PlayerSnapshot) -> PlayerState:
     )
 
 
-def now_playing_event(artist: str, title: str, album: str) -> NowPlaying:
+def now_playing_event(
+    artist: str, title: str, album: str, host: str = "", art: str = ""
+) -> NowPlaying:
     return NowPlaying(
         artist=artist[:DETAIL_MAX_CHARS],
         title=title[:DETAIL_MAX_CHARS],
         album=album[:DETAIL_MAX_CHARS],
+        host=host[:MAX_HOST_CHARS],
+        art=art,
     )
 
 

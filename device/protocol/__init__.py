@@ -24,6 +24,7 @@ from device.protocol.framing import (
     frame,
 )
 from device.protocol.link_messages import (
+    Car,
     Driving,
     Forget,
     PairConfirm,
@@ -60,6 +61,7 @@ __all__ = [
     "MAX_PAGE",
     "PROTOCOL_VERSION",
     "Browse",
+    "Car",
     "Command",
     "Driving",
     "Error",

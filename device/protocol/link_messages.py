@@ -4,7 +4,8 @@ The touchscreen opens the pairing window (``pair_open``) and shows the six digit
 ``pairing`` event; the driver's answer comes back as ``pair_confirm``. ``phones`` lists the
 bonded phones; ``forget`` removes one — from the unit with its ``address``, or from a phone
 itself with no address (the phone that sends it). ``driving`` is the car's moving state,
-which the phone or the panel tells the unit (the touchscreen locks typing while it is on).
+which the phone or the panel tells the unit (the touchscreen locks typing while it is on);
+the ``car`` event tells every remote when it changes, and a new watcher right away.
 """
 
 from __future__ import annotations
@@ -91,6 +92,17 @@ class Pairing(Event):
         _check_text("phone", self.phone, MAX_ADDRESS_CHARS * 2)
 
 
+@dataclass(frozen=True)
+class Car(Event):
+    """The car's moving state, as the ``driving`` command last set it (parked at start)."""
+
+    name: ClassVar[str] = "car"
+    driving: bool = False
+
+    def __post_init__(self) -> None:
+        _check_bool("driving", self.driving)
+
+
 LINK_COMMANDS: tuple[type[Command], ...] = (PairOpen, PairConfirm, Phones, Forget, Driving)
 RELAY_COMMANDS: tuple[type[Command], ...] = (Relay,)
-LINK_EVENTS: tuple[type[Event], ...] = (Pairing,)
+LINK_EVENTS: tuple[type[Event], ...] = (Pairing, Car)

@@ -18,6 +18,9 @@ PLAYER_STATES = ("idle", "connecting", "buffering", "playing", "paused", "reconn
 BUFFER_MODES = ("live", "road")
 MAX_URL_CHARS = 512
 MAX_TEXT_CHARS = 256
+MAX_HOST_CHARS = 128  # four texts of 4-byte characters must still fit one 4096-byte message
+ART_NAME_CHARS = 16  # hex digits of the picture's SHA-256 in its cached file name
+ART_SUFFIXES = (".jpg", ".png")
 
 
 def _bad(message: str) -> ProtocolError:
@@ -41,6 +44,20 @@ def _check_text(name: str, value: Any, limit: int = MAX_TEXT_CHARS) -> None:
         raise _bad(f"{name} must be text, got {type(value).__name__}")
     if len(value) > limit:
         raise _bad(f"{name} is longer than {limit} characters")
+
+
+def _check_art_name(name: str, value: Any) -> None:
+    """A cached picture's file name, or "": never a path, so a remote may join it to the art
+    directory without checking for ``..`` or ``/``."""
+    _check_text(name, value, ART_NAME_CHARS + 4)
+    stem, dot, suffix = value.rpartition(".")
+    valid = (
+        len(stem) == ART_NAME_CHARS
+        and all(c in "0123456789abcdef" for c in stem)
+        and dot + suffix in ART_SUFFIXES
+    )
+    if value and not valid:
+        raise _bad(f"{name} must be <{ART_NAME_CHARS} hex digits>.jpg or .png, got {value!r}")
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -184,16 +201,23 @@ class PlayerState(Event):
 
 @dataclass(frozen=True)
 class NowPlaying(Event):
-    """What is audible now (sent when a chained song reaches the speakers, not when received)."""
+    """What is audible now (sent when a chained song reaches the speakers, not when received).
+
+    ``host`` is the show's host (a room's HOST tag); ``art`` the file name of its picture in
+    the unit's art directory (``<16 hex digits of its SHA-256>.jpg|.png``), "" without one."""
 
     name: ClassVar[str] = "now"
     artist: str = ""
     title: str = ""
     album: str = ""
+    host: str = ""
+    art: str = ""
 
     def __post_init__(self) -> None:
         for key in ("artist", "title", "album"):
             _check_text(key, getattr(self, key))
+        _check_text("host", self.host, MAX_HOST_CHARS)
+        _check_art_name("art", self.art)
 
 
 @dataclass(frozen=True)

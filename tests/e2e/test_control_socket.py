@@ -12,6 +12,7 @@ import pytest
 
 from device.control_client import CommandFailed, ControlClient
 from device.protocol import (
+    Car,
     Join,
     Mode,
     NowPlaying,
@@ -71,6 +72,7 @@ def test_commands_change_state_and_watchers_see_it(tmp_path):
             await watcher.request(Watch())
             events = watcher.events()
             first = await anext(events)
+            car = await anext(events)  # whether the car moves: right after the state
             volume = await client.request(Volume(percent=35))
             mode = await client.request(Mode(mode="road"))
             seen = [await asyncio.wait_for(anext(events), 2) for _ in range(2)]
@@ -80,12 +82,13 @@ def test_commands_change_state_and_watchers_see_it(tmp_path):
                 await client.request(Pause())
             await client.close()
             await watcher.close()
-            return first, volume, mode, seen
+            return first, car, volume, mode, seen
         finally:
             await engine.close()
 
-    first, volume, mode, seen = asyncio.run(scenario())
+    first, car, volume, mode, seen = asyncio.run(scenario())
     assert first == PlayerState(state="idle", volume=100)
+    assert car == Car(driving=False)
     assert PlayerState(**volume.data).volume == 35
     assert PlayerState(**mode.data).mode == "road"
     assert [e.volume for e in seen] == [35, 35]

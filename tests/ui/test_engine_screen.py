@@ -38,7 +38,11 @@ def test_the_screen_shows_what_the_engine_plays_and_taps_drive_the_engine(
     wait_until(lambda: screen.title_label.text == "Good evening, drivers", "the song's title")
     wait_until(lambda: screen.state_label.text == "Playing", "the state")
     assert screen.artist_label.text == "Mara Okafor"
-    assert screen.room_label.text == "Late Jazz with Mara"  # the catalog's name, not the URL
+    # The catalog's name, not the URL's words; then the show's host (the stream's HOST tag).
+    wait_until(
+        lambda: screen.room_label.text == f"Late Jazz with Mara · {ROOM.tags['HOST']}",
+        "the room's name and host",
+    )
     assert screen.live_badge.opacity == 1
     assert app.root.ids.banner.opacity == 0  # connected: no banner
 

@@ -1,11 +1,13 @@
-"""What a local music file says about itself: tags, duration and format (via mutagen).
+"""What a local music file says about itself: tags, duration, format and cover (via mutagen).
 
 The only module that imports mutagen. Reads Ogg Opus, Ogg Vorbis, FLAC (also in Ogg), MP3
 and WAV, whatever their extension says: the format comes from the bytes. Tags arrive as
 people left them, so they are tidied the same way for every format: values stripped and
 NFC-normalised (a macOS-tagged ``Beyoncé`` groups with a Windows-tagged one), repeated
 values dropped, several values joined with ", ", a missing tag "" (the title falls back to
-the file name), ``"3/12"`` read as track 3.
+the file name), ``"3/12"`` read as track 3. The cover comes from FLAC pictures, ID3 APIC
+frames, Vorbis/Opus ``METADATA_BLOCK_PICTURE`` comments or MP4 ``covr`` atoms: the front
+cover when the file says which one that is, else the first picture.
 
 Blocking file I/O: call from a worker thread.
 """
@@ -24,14 +26,23 @@ import mutagen
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggflac import OggFLAC
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
+from device.audio.opus_head import (
+    FRONT_COVER,
+    PICTURE_KEY,
+    Picture,
+    PictureError,
+    cover_comment,
+    preferred_picture,
+)
 from device.sources.library.riff_info import read_riff_info
 
-__all__ = ["AUDIO_SUFFIXES", "TagError", "TrackTags", "read_track_tags"]
+__all__ = ["AUDIO_SUFFIXES", "TagError", "TrackTags", "read_cover_picture", "read_track_tags"]
 
 AUDIO_SUFFIXES = frozenset((".opus", ".ogg", ".oga", ".flac", ".mp3", ".wav"))
 MAX_TRACK_NUMBER = 9999  # beyond this a "track number" is junk (a date, a catalogue number)
@@ -44,6 +55,8 @@ _KINDS: dict[type, str] = {
     MP3: "mp3",
     WAVE: "wav",
 }
+_PICTURE_KINDS = (*_KINDS, MP4)  # covers also of files the player cannot play (yet)
+_MP4_IMAGE_TYPES = {MP4Cover.FORMAT_JPEG: "image/jpeg", MP4Cover.FORMAT_PNG: "image/png"}
 _TAG_NAMES = ("title", "artist", "album", "genre", "tracknumber", "discnumber")
 _ID3_FRAMES = {
     "title": "TIT2",
@@ -105,9 +118,40 @@ def read_track_tags(path: str) -> TrackTags:
     )
 
 
-def _open(path: str) -> Any:
+def read_cover_picture(path: str, max_bytes: int) -> Picture | None:
+    """The picture embedded in ``path`` (see the module doc), None when it has none. Raises
+    :class:`TagError` for a file that cannot be read or a picture that is corrupt or bigger
+    than ``max_bytes``."""
+    audio = _open(path, _PICTURE_KINDS)
     try:
-        audio = mutagen.File(path, options=list(_KINDS))
+        picture = preferred_picture(_pictures(audio, max_bytes), lambda p: p.type)
+    except PictureError as exc:
+        raise TagError(path, f"corrupt cover picture: {exc}") from None
+    if picture is not None and len(picture.data) > max_bytes:
+        raise TagError(path, f"the cover is {len(picture.data)} bytes (at most {max_bytes})")
+    return picture
+
+
+def _pictures(audio: Any, max_bytes: int) -> list[Picture]:
+    tags = audio.tags
+    if isinstance(audio, MP4):
+        covers = tags.get("covr", []) if tags is not None else []
+        return [
+            Picture(FRONT_COVER, _MP4_IMAGE_TYPES.get(c.imageformat, ""), bytes(c)) for c in covers
+        ]
+    if isinstance(tags, ID3):  # MP3, and WAV with an ID3 chunk
+        return [Picture(int(frame.type), frame.mime, frame.data) for frame in tags.getall("APIC")]
+    pictures = [Picture(p.type, p.mime, p.data) for p in getattr(audio, "pictures", [])]  # FLAC
+    if tags is None or any(p.type == FRONT_COVER for p in pictures):
+        return pictures
+    # Vorbis comments (Ogg Opus, Ogg Vorbis, FLAC): base64 blocks, only the chosen one decoded.
+    comment = cover_comment([str(value) for value in tags.get(PICTURE_KEY.lower(), [])])
+    return [*pictures, Picture.from_comment(comment, max_bytes)] if comment else pictures
+
+
+def _open(path: str, kinds: tuple[type, ...] = tuple(_KINDS)) -> Any:
+    try:
+        audio = mutagen.File(path, options=list(kinds))
     except Exception as error:  # mutagen on hostile bytes raises more than MutagenError
         cause = error if isinstance(error, OSError) else error.__cause__
         if isinstance(cause, OSError):  # mutagen wraps I/O errors in its own
