@@ -71,7 +71,7 @@ class Translator(Observable):
         )
         self.language = language
         for callback, args, _kwargs in list(self._observers):
-            callback(args, None, None)  # the signature kv's bindings expect
+            callback(*args, None, None)  # as a property would: bound arguments, owner, value
 
     # Kivy's kv compiler binds a rule to ``tr._`` by calling fbind("_", ...).
     def fbind(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
