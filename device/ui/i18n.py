@@ -70,8 +70,15 @@ class Translator(Observable):
             DOMAIN, LOCALE_DIR, languages=[language], fallback=language == DEFAULT_LANGUAGE
         )
         self.language = language
-        for callback, args, _kwargs in list(self._observers):
-            callback(*args, None, None)  # as a property would: bound arguments, owner, value
+        gone = set()
+        for observer in list(self._observers):
+            callback, args, _kwargs = observer
+            try:
+                callback(*args, None, None)  # as a property would: bound arguments, owner, value
+            except ReferenceError:  # the widget of that kv rule has been freed
+                gone.add(id(observer))
+        if gone:
+            self._observers = [o for o in self._observers if id(o) not in gone]
 
     # Kivy's kv compiler binds a rule to ``tr._`` by calling fbind("_", ...).
     def fbind(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -83,10 +90,15 @@ class Translator(Observable):
     def funbind(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if name != "_":
             return super().funbind(name, func, *args, **kwargs)
-        observer = (func, args, kwargs)
-        if observer in self._observers:
-            self._observers.remove(observer)
+        # By identity: comparing the tuples would compare freed widgets' weak references.
+        self._observers = [o for o in self._observers if not _same_observer(o, func, args)]
         return None
+
+
+def _same_observer(observer: Observer, func: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    if observer[0] is not func or len(observer[1]) != len(args):
+        return False
+    return all(mine is theirs for mine, theirs in zip(observer[1], args, strict=True))
 
 
 tr = Translator()

@@ -32,7 +32,7 @@ class ItemList(BoxLayout):
     total = NumericProperty(0)  # how many the engine has (≥ len(items))
     first = NumericProperty(0)  # index of the first item shown
     locked = BooleanProperty(False)  # driving: the first page only
-    empty_words = StringProperty("")
+    empty_words = StringProperty("")  # translated when shown: pass the English
     note = StringProperty("")  # shown under the tiles
     cols = NumericProperty(2)
     page_size = NumericProperty(1)
@@ -94,7 +94,7 @@ class ItemList(BoxLayout):
         self.can_go_up = self.first > 0
         self.can_go_down = more and not self.locked
         if not self.items:
-            self.note = self.empty_words
+            self.note = tr._(self.empty_words)
         elif self.locked and more:
             self.note = tr._("More on the phone while driving")
         else:

@@ -3,16 +3,20 @@ event path (``receive_event``) exactly as the engine's events would be."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from device.protocol import Event, NowPlaying, Pairing, PlayerState, Stats
 from device.ui.presenters import Item
 
 ROOM = "http://rooms.example.net:8000/late-jazz.opus"
 SAMPLE_EVENTS: tuple[Event, ...] = (
     PlayerState(state="playing", room=ROOM, mode="live", volume=65),
-    NowPlaying(artist="The Blue Ring Trio", title="Night Bus", album="Lanterns"),
+    NowPlaying(
+        artist="The Blue Ring Trio", title="Night Bus", album="Lanterns", host="Mara Okafor"
+    ),
     Stats(depth_ms=140, lag_ms=180),
 )
-SAMPLE_ROOM_NAMES = [{"u": ROOM, "n": "Late Jazz with Mara"}]
+SAMPLE_ROOM_NAMES = [{"u": ROOM, "n": "Late Jazz with Mara", "l": 42}]
 SAMPLE_PRESETS = ["Late Jazz with Mara", "Morning Commute Café", "", "Lanterns"]
 SAMPLE_PAIRING = Pairing(state="confirm", digits="482913", phone="Pixel 8")
 
@@ -84,3 +88,19 @@ LONG_LISTS: dict[str, list[Item]] = {
     ]
     for screen, items in SAMPLE_LISTS.items()
 }
+
+
+def write_sample_cover(path: Path, size: int = 96) -> Path:
+    """A cover picture like the demo rooms' (navy, an amber diagonal), as a PNG at ``path``."""
+    from kivy.core.image import Image as CoreImage
+    from kivy.graphics.texture import Texture
+
+    navy, amber = (32, 40, 96), (236, 176, 64)
+    pixels = bytearray()
+    for y in range(size):
+        for x in range(size):
+            pixels += bytes(amber if abs(x - y) < size // 8 else navy) + b"\xff"
+    texture = Texture.create(size=(size, size), colorfmt="rgba")
+    texture.blit_buffer(bytes(pixels), colorfmt="rgba", bufferfmt="ubyte")
+    CoreImage(texture).save(str(path))
+    return path

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from device.ui.staging import SIZES, VIEWS, use_offscreen
@@ -24,15 +26,19 @@ def render_all(outdir: Path) -> list[Path]:
         SAMPLE_PAIRING,
         SAMPLE_PRESETS,
         SAMPLE_ROOM_NAMES,
+        write_sample_cover,
     )
-    from device.ui.staging import mount, stage, unmount
+    from device.ui.staging import mount, settle, stage, unmount
     from device.ui.theme import THEMES
 
     outdir.mkdir(parents=True, exist_ok=True)
-    app = mount(DrivetimeApp(Config(), connect=False, settings_path=outdir / ".ui.json"))
+    scratch = Path(tempfile.mkdtemp(prefix="drivetime-screenshots-"))
+    app = mount(DrivetimeApp(Config(), connect=False, settings_path=scratch / "ui.json"))
     app.learn_room_names(SAMPLE_ROOM_NAMES)
     for event in SAMPLE_EVENTS:
         app.receive_event(event)
+    settle()
+    app.art_path = str(write_sample_cover(scratch / "cover.png"))  # as the engine's art cache
     app.presets = list(SAMPLE_PRESETS)
     written = []
     try:
@@ -45,6 +51,7 @@ def render_all(outdir: Path) -> list[Path]:
                     written.append(path)
     finally:
         unmount(app)
+        shutil.rmtree(scratch, ignore_errors=True)
     return written
 
 

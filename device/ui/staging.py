@@ -87,6 +87,11 @@ def mount(app: DrivetimeApp) -> DrivetimeApp:
     from kivy.core.window import Window
 
     EventLoop.ensure_window()
+    # kv's ``app`` is a proxy that keeps the first running App until that App stops; an App
+    # built after another (tests, screenshots) must not have its rules bound to the old one.
+    from kivy.lang.parser import global_idmap
+
+    object.__setattr__(global_idmap["app"], "_obj", None)
     app.root = app.build()
     Window.add_widget(app.root)
     app.dispatch("on_start")

@@ -33,7 +33,7 @@ def phones() -> Listing:
         tr._("Paired phones"),
         lambda _offset: Phones(),
         page_items(presenters.phone_item),
-        tr._("No phone paired yet"),
+        N_("No phone paired yet"),
     )
 
 

@@ -11,16 +11,16 @@ from typing import Any
 
 from device.protocol import MAX_PAGE, Library
 from device.ui import presenters
-from device.ui.i18n import tr
+from device.ui.i18n import N_, tr
 from device.ui.presenters import Item
 from device.ui.screens.listing import Listing, ListingScreen, page_items
 from device.ui.widgets import load_kv_beside
 
-EMPTY_WORDS = "No music found: put files on a USB stick and plug it in"
+EMPTY_WORDS = N_("No music found: put files on a USB stick and plug it in")
 
 
 def _library(key: str, title: str, command: Callable[[int], Library], convert: Any) -> Listing:
-    return Listing(key, title, command, page_items(convert), tr._(EMPTY_WORDS))
+    return Listing(key, title, command, page_items(convert), EMPTY_WORDS)
 
 
 def artists() -> Listing:

@@ -10,7 +10,7 @@ from typing import Any
 
 from device.protocol import MAX_PAGE, Browse, Search
 from device.ui import presenters
-from device.ui.i18n import tr
+from device.ui.i18n import N_, tr
 from device.ui.presenters import Item
 from device.ui.screens.listing import Listing, ListingScreen, page_items
 from device.ui.widgets import load_kv_beside
@@ -22,7 +22,7 @@ def live_rooms() -> Listing:
         tr._("Live now"),
         lambda offset: Browse(what="live", offset=offset, limit=MAX_PAGE),
         page_items(presenters.room_item),
-        tr._("No room is live right now"),
+        N_("No room is live right now"),
     )
 
 
@@ -32,7 +32,7 @@ def interests() -> Listing:
         tr._("By hashtag"),
         lambda offset: Browse(what="tags", offset=offset, limit=MAX_PAGE),
         page_items(lambda entry: presenters.interest_item(entry, "tag")),
-        tr._("No hashtags among the live rooms"),
+        N_("No hashtags among the live rooms"),
     )
 
 
@@ -42,7 +42,7 @@ def genres() -> Listing:
         tr._("By genre"),
         lambda offset: Browse(what="genres", offset=offset, limit=MAX_PAGE),
         page_items(lambda entry: presenters.interest_item(entry, "genre")),
-        tr._("No genres among the live rooms"),
+        N_("No genres among the live rooms"),
     )
 
 
@@ -52,7 +52,7 @@ def favorites() -> Listing:
         tr._("Favorites"),
         lambda offset: Browse(what="favorites", offset=offset, limit=MAX_PAGE),
         page_items(presenters.room_item),
-        tr._("No favorites yet: add them from the phone"),
+        N_("No favorites yet: add them from the phone"),
     )
 
 
@@ -62,7 +62,7 @@ def recent() -> Listing:
         tr._("Recently played"),
         lambda offset: Browse(what="recent", offset=offset, limit=MAX_PAGE),
         page_items(presenters.recent_item),
-        tr._("Nothing played yet"),
+        N_("Nothing played yet"),
     )
 
 

@@ -15,7 +15,7 @@ from kivy.clock import Clock
 
 from device.protocol import Browse, Library
 from device.ui import presenters
-from device.ui.i18n import tr
+from device.ui.i18n import N_, tr
 from device.ui.presenters import Item
 from device.ui.screens.listing import ListingScreen
 from device.ui.screens.rooms import search_results
@@ -41,7 +41,7 @@ class SearchScreen(ListingScreen):
         self.trail.clear()
         self._asked += 1  # a search still on its way is no longer wanted
         self.heading, self.view_key, self.depth = tr._("Search"), "suggestions", 0
-        self.ids.listing.empty_words = tr._("Nothing to suggest yet")
+        self.ids.listing.empty_words = N_("Nothing to suggest yet")
         self._suggestions = {}
         self._show_suggestions()
         for what, kind in (("tags", "tag"), ("genres", "genre")):
