@@ -36,7 +36,9 @@ def test_the_screen_shows_what_the_engine_plays_and_taps_drive_the_engine(
     screen = app.root.ids.screens.get_screen("now_playing").ids
 
     wait_until(lambda: screen.title_label.text == "Good evening, drivers", "the song's title")
-    wait_until(lambda: screen.state_label.text == "Playing", "the state")
+    # The state, then the room's listeners from the catalog (Icecast's count, at its refresh).
+    wait_until(lambda: screen.state_label.text.split(" · ")[0] == "Playing", "the state")
+    wait_until(lambda: screen.state_label.text.endswith(" listening"), "the listener count")
     assert screen.artist_label.text == "Mara Okafor"
     # The catalog's name, not the URL's words; then the show's host (the stream's HOST tag).
     wait_until(
@@ -60,7 +62,7 @@ def test_the_screen_shows_what_the_engine_plays_and_taps_drive_the_engine(
     tap(screen.play_pause)
     wait_until(lambda: engine.player.snapshot().state == "paused", "the engine paused")
     wait_until(lambda: screen.play_pause.text == "Play", "the button offering Play")
-    assert screen.state_label.text == "Paused"
+    assert screen.state_label.text.split(" · ")[0] == "Paused"
     tap(screen.play_pause)
     wait_until(lambda: engine.player.snapshot().state != "paused", "the engine playing again")
     wait_until(lambda: screen.play_pause.text == "Pause", "the button offering Pause")
