@@ -10,14 +10,12 @@ engine's event says the change happened.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import kivy
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
@@ -68,11 +66,6 @@ CONNECTION = "_connection"  # key of a connection change among the pending event
 
 CONNECTING_WORDS = N_("Connecting to the engine…")
 RESTARTING_WORDS = N_("Engine restarting… the screen reconnects by itself")
-
-# A text box looks for X11's cut buffer (xclip, xsel): the unit has no X server, so say there
-# is none rather than have Kivy try each one and log a CRITICAL with tracebacks.
-kivy.kivy_options["cutbuffer"] = ()
-logging.getLogger("kivy").addFilter(lambda record: "Cutbuffer" not in record.getMessage())
 
 # The nav bar's destinations, and screens reached from one of them (back returns there).
 TABS = ("now_playing", "rooms", "search", "library", "presets", "more")
@@ -459,29 +452,36 @@ class DrivetimeApp(App):
     def _top_layer(self) -> Any:
         return self.pairing_dialog or self.root
 
-    def _on_key_down(self, _window: Any, key: int, _scancode: int, *_args: Any) -> bool:
-        typing = Window.children and any(
-            getattr(widget, "focus", False) for widget in self._text_inputs()
-        )
-        if typing and key not in KEYS_BACK[:1]:
-            return False  # the keyboard is typing into a box, not turning the knob
+    def _on_key_down(
+        self, _window: Any, key: int, _scancode: int, codepoint: str | None, *_args: Any
+    ) -> bool:
+        screen = self.root.ids.screens.current_screen if self.root is not None else None
+        if getattr(screen, "typing", False) and self._type(screen, key, codepoint):
+            return True
         if key in KEYS_TURN:
             self.knob_turn(KEYS_TURN[key])
         elif key in KEYS_PRESS:
             self.knob_press()
         elif key in KEYS_BACK:
-            for box in self._text_inputs():
-                box.focus = False
             self.go_back()
         else:
             return False
         return True  # handled: Escape must not close the app
 
-    def _text_inputs(self) -> list[Any]:
-        from kivy.uix.textinput import TextInput
+    @staticmethod
+    def _type(screen: Any, key: int, codepoint: str | None) -> bool:
+        """A desk keyboard typing into the Search box, as its on-screen keys would."""
+        from device.ui.keyboard import BACKSPACE, DONE, SPACE
 
-        layer = self._top_layer()
-        return [w for w in layer.walk(restrict=True) if isinstance(w, TextInput)] if layer else []
+        if key == KEYS_BACK[1]:
+            screen.press_key(BACKSPACE)
+        elif key in KEYS_PRESS[:2]:
+            screen.press_key(DONE)
+        elif codepoint and codepoint.isprintable():
+            screen.press_key(SPACE if codepoint == " " else codepoint.lower())
+        else:
+            return False
+        return True
 
     # --- the driver's settings ------------------------------------------------------------
 

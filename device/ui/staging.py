@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # importing them here would load Kivy before use_offscreen co
     from device.ui.app import DrivetimeApp
     from device.ui.presenters import Item
 
-# Every screen, and three states of the whole: the pairing dialog over a screen, the engine
-# away, and the car moving (search without its box, lists on one page).
+# Every screen, and four states of the whole: the search keyboard open, the pairing dialog
+# over a screen, the engine away, and the car moving (search without its box, lists on one
+# page).
 SCREEN_VIEWS = (
     "now_playing",
     "rooms",
@@ -32,7 +33,7 @@ SCREEN_VIEWS = (
     "bluetooth",
     "settings",
 )
-VIEWS = (*SCREEN_VIEWS, "pairing", "offline", "driving")
+VIEWS = (*SCREEN_VIEWS, "typing", "pairing", "offline", "driving")
 
 # How the touchscreen wants Kivy, in the environment before Kivy is imported:
 KIVY_ENVIRONMENT = {
@@ -129,12 +130,16 @@ def stage(
         app.receive_event(pairing or Pairing(state="confirm", digits="123456"))
     else:
         app.receive_event(Pairing(state="closed"))
-        screen = {"offline": "now_playing", "driving": "search"}.get(view, view)
+        screen = {"offline": "now_playing", "driving": "search", "typing": "search"}.get(view, view)
         app.show_screen(screen)
         settle(2)
+        shown_screen = app.root.ids.screens.current_screen
+        if screen == "search":
+            shown_screen.typing = view == "typing"
+            shown_screen.query = "late ja" if view == "typing" else ""
         listed = (lists or {}).get(screen)
         if listed is not None:
-            app.root.ids.screens.current_screen.ids.listing.show(listed)
+            shown_screen.ids.listing.show(listed)
     settle(4)
     shown = app.pairing_dialog if view == "pairing" else app.root
     assert shown is not None

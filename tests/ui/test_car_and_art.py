@@ -17,12 +17,15 @@ def test_while_driving_the_search_box_goes_and_lists_stop_at_one_page(ui, engine
     wait_until(lambda: app.engine_connected, "connected")
     tap(app.root.ids.nav_search)
     search = showing(app, "search")
-    assert search.ids.query.opacity == 1 and search.ids.driving_label.width == 0
+    assert search.ids.query_field.opacity == 1 and search.ids.driving_label.width == 0
+    tap(search.ids.query_field)
+    wait_until(lambda: search.typing and search.ids.keyboard.opacity == 1, "the keyboard")
 
     runner.call(engine.car.set_driving, True)  # as the phone's or the panel's "driving on"
     wait_until(lambda: app.driving, "the car event on screen")
-    wait_until(lambda: search.ids.query.parent.opacity == 0, "the box hidden")
-    assert search.ids.query.parent.disabled  # no typing, not just no showing
+    wait_until(lambda: search.ids.query_field.opacity == 0, "the box hidden")
+    assert search.ids.query_field.disabled and not search.typing  # the keyboard went too
+    assert search.ids.keyboard.opacity == 0 and search.ids.keyboard.disabled
     assert search.ids.driving_label.opacity == 1
     assert "phone" in search.ids.driving_label.text
 
@@ -35,7 +38,7 @@ def test_while_driving_the_search_box_goes_and_lists_stop_at_one_page(ui, engine
 
     runner.call(engine.car.set_driving, False)
     wait_until(lambda: not app.driving, "parked again")
-    wait_until(lambda: search.ids.query.parent.opacity == 1, "the box back")
+    wait_until(lambda: search.ids.query_field.opacity == 1, "the box back")
     assert listing.can_go_down
 
 

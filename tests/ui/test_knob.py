@@ -38,7 +38,7 @@ def _tappable(layer) -> set[int]:
     }
 
 
-@pytest.mark.parametrize("view", [*SCREEN_VIEWS, "pairing"])
+@pytest.mark.parametrize("view", [*SCREEN_VIEWS, "typing", "pairing"])
 def test_turning_walks_every_control_once_in_reading_order(app, view):
     stage(app, view, "day", (800, 480), SAMPLE_PAIRING, SAMPLE_LISTS)
     layer = app.pairing_dialog or app.root

@@ -2,9 +2,10 @@
 
 Before anything is typed the list offers ways in without typing (the hashtags and genres
 of the live rooms, the artists of the local music); a tap on one searches for it, so the
-screen works while driving too. Typing searches as you type, a short pause after the last
-key, and the newest answer wins. While the car moves the box is hidden and the screen says
-why, offering the phone instead.
+screen works while driving too. A tap on the box opens the screen's own keyboard
+(``device.ui.keyboard``) in place of the list; it searches as you type, a short pause after
+the last key, the newest answer wins, and Done shows the results. While the car moves the
+box and the keyboard are gone and the screen says why, offering the phone instead.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.clock import Clock
+from kivy.properties import BooleanProperty, StringProperty
 
 from device.protocol import Browse, Library
 from device.ui import presenters
 from device.ui.i18n import N_, tr
+from device.ui.keyboard import DONE, typed
 from device.ui.presenters import Item
 from device.ui.screens.listing import ListingScreen
 from device.ui.screens.rooms import search_results
@@ -26,10 +29,30 @@ SUGGESTIONS_EACH = 4  # hashtags, genres and artists offered before typing
 
 
 class SearchScreen(ListingScreen):
+    query = StringProperty("")
+    typing = BooleanProperty(False)  # the keyboard is open
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._typed = Clock.create_trigger(self._search_typed, TYPING_PAUSE_S)
         self._suggestions: dict[str, list[Item]] = {}
+        self.app.fbind("driving", self._driving_changed)
+
+    def _driving_changed(self, _app: Any, driving: bool) -> None:
+        if driving:
+            self.typing = False
+
+    def open_keyboard(self) -> None:
+        self.typing = not self.app.driving
+
+    def press_key(self, key: str) -> None:
+        """A key of the on-screen keyboard (or a desk keyboard's, through the App)."""
+        if not self.typing:
+            return
+        if key == DONE:
+            self.typing = False
+        else:
+            self.query = typed(self.query, key)
 
     def on_pre_enter(self, *_args: Any) -> None:
         if not self.trail:
@@ -77,30 +100,32 @@ class SearchScreen(ListingScreen):
 
     # --- searching ------------------------------------------------------------------------
 
-    def on_query(self, text: str) -> None:
-        """The box changed (typing)."""
+    def on_query(self, _screen: Any, text: str) -> None:
         self._typed.cancel()
         if text.strip():
             self._typed()
-        else:
+        elif self.view_key != "suggestions":
             self.show_suggestions()
 
     def _search_typed(self, _dt: float = 0.0) -> None:
-        query = self.ids.query.text.strip()
+        query = self.query.strip()
         if query:
             self.open_view(search_results(query, query), replace=True)
 
     def choose(self, item: Item) -> None:
         if item.kind == "search":
-            self.ids.query.text = ""  # the chip's search, not what was half typed
+            self.query = ""  # the chip's search, not what was half typed
             self._typed.cancel()
             self.open_view(search_results(item.target, item.title), replace=True)
         else:
             self.app.play_item(item)
 
     def go_back(self) -> bool:
+        if self.typing:
+            self.typing = False
+            return True
         if self.view_key != "suggestions":
-            self.ids.query.text = ""
+            self.query = ""
             self._typed.cancel()
             self.show_suggestions()
             return True
