@@ -24,7 +24,7 @@ ADAPTERS = {
     "kivy": ("device/ui/", "host/app/"),
     "bumble": ("device/frontends/link/", "host/bumble_backend/", "tests/"),
     "bleak": ("host/",),
-    "serial": ("hw/",),
+    "serial": ("hw/panel/serial_link.py", "tests/"),
     "mutagen": ("device/sources/library/tags.py", "tests/"),
     "miniaudio": ("device/audio/music_decoder.py", "device/audio/mp3_stream.py", "tests/"),
 }

@@ -52,6 +52,7 @@ from device.protocol.messages import (
     Watch,
 )
 from device.protocol.music_messages import Library, Next, Previous, Queue, Shuffle
+from device.protocol.panel_messages import Knob, Light, PanelInput, Power
 from device.protocol.registry import COMMANDS, EVENTS
 
 __all__ = [
@@ -71,7 +72,9 @@ __all__ = [
     "Forget",
     "FragmentReassembler",
     "Join",
+    "Knob",
     "Library",
+    "Light",
     "Message",
     "Mode",
     "Next",
@@ -80,9 +83,11 @@ __all__ = [
     "PairConfirm",
     "PairOpen",
     "Pairing",
+    "PanelInput",
     "Pause",
     "Phones",
     "PlayerState",
+    "Power",
     "PresetClear",
     "PresetPlay",
     "PresetSet",
