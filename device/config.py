@@ -105,6 +105,21 @@ class LinkConfig:
 
 
 @dataclass(frozen=True)
+class PanelConfig:
+    # The knob-and-buttons panel: "" none, "serial:<path>,<baud>" (on the unit:
+    # "serial:/dev/drivetime-panel,115200", the udev rule's name), "fake" (in-process, tests).
+    device: str = ""
+    volume_step: int = 2  # percent per knob detent (a full turn of 20 detents: 40 %)
+
+
+@dataclass(frozen=True)
+class PowerConfig:
+    shutdown_delay_s: float = 30.0  # ignition off → power off, unless it comes back first
+    fade_s: float = 2.0  # the audio fades out over this at ignition off
+    poweroff_command: str = "systemctl poweroff"
+
+
+@dataclass(frozen=True)
 class Config:
     audio: AudioConfig = field(default_factory=AudioConfig)
     live: LiveConfig = field(default_factory=LiveConfig)
@@ -113,6 +128,8 @@ class Config:
     engine: EngineConfig = field(default_factory=EngineConfig)
     catalog: CatalogConfig = field(default_factory=CatalogConfig)
     link: LinkConfig = field(default_factory=LinkConfig)
+    panel: PanelConfig = field(default_factory=PanelConfig)
+    power: PowerConfig = field(default_factory=PowerConfig)
 
 
 _CHOICES = {"audio.mode": ("live", "road")}
@@ -132,6 +149,9 @@ _RANGES = {
     "link.phone_port": (0, 65_535),
     "link.max_bonds": (1, 32),
     "link.pairing_window_s": (10.0, 600.0),
+    "panel.volume_step": (1, 20),
+    "power.shutdown_delay_s": (0.0, 3_600.0),
+    "power.fade_s": (0.0, 30.0),
 }
 
 

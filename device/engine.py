@@ -19,10 +19,12 @@ from device.core.car_state import CarState
 from device.core.catalog_service import CatalogService, CatalogSettings
 from device.core.player import Player
 from device.core.player_setup import build_player, open_configured_output
+from device.core.power import PowerManager, run_power_off_command
 from device.frontends.commands import UnitServices, execute
 from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
 from device.frontends.event_hub import EventHub
-from device.protocol import Event, NowPlaying, Pairing
+from device.frontends.panel import PanelFrontend
+from device.protocol import Event, NowPlaying, Pairing, PanelInput
 from device.sources.directory import parse_directory_spec
 from device.sources.library import default_library_roots
 
@@ -77,6 +79,15 @@ class Engine:
         self.car = CarState()
         self.events = EventHub(self.player, self.car)
         self.services = UnitServices(self.player, self.catalog, car=self.car)
+        self.power = PowerManager(
+            self.player,
+            save_state=self._save_state,
+            publish=self.events.publish_kept,
+            power_off=lambda: run_power_off_command(config.power.poweroff_command),
+            delay_s=config.power.shutdown_delay_s,
+            fade_s=config.power.fade_s,
+        )
+        self.panel: PanelFrontend | None = None
         self.server = ControlServer(
             self.player,
             config.engine.socket_path,
@@ -108,6 +119,25 @@ class Engine:
             await self.catalog.start()
         if self.config.link.transport:
             await self._start_link()
+        if self.config.panel.device:
+            await self._start_panel()
+
+    async def _start_panel(self) -> None:
+        """The knob and buttons; a panel that is not plugged in is waited for, not fatal."""
+        settings = self.config.panel
+        try:
+            panel = PanelFrontend(
+                settings.device, self.services, self.events, self.power, settings.volume_step
+            )
+            await panel.start()
+        except ValueError as exc:
+            log.error("%s: no panel", exc)
+            return
+        self.panel = self.services.panel = panel
+
+    async def _save_state(self) -> None:
+        if self.catalog is not None:
+            await self.catalog.save_resume_now()
 
     async def _start_link(self) -> None:
         """Bluetooth for the phone; a radio that cannot be used leaves the car playing."""
@@ -145,7 +175,7 @@ class Engine:
             # use off the unit: left out, it costs the radio nothing.
             if isinstance(event, NowPlaying) and event.art:
                 event = replace(event, art="")
-            if not isinstance(event, Pairing):
+            if not isinstance(event, Pairing | PanelInput):  # the screen's only
                 link.notify_event(event)
 
         self._unsubscribe_link = self.events.subscribe(to_phones)
@@ -160,6 +190,10 @@ class Engine:
         # either; closing goes on to release the output.
         with contextlib.suppress(OSError):
             await self.server.close()
+        await self.power.close()
+        if self.panel is not None:
+            await self.panel.close()
+            self.panel = self.services.panel = None
         if self.link is not None:
             if self._unsubscribe_link is not None:
                 self._unsubscribe_link()

@@ -72,16 +72,21 @@ class CatalogService(PlayerListener):
         self._task = asyncio.create_task(self._refresh_forever(), name="catalog refresh")
 
     async def close(self) -> None:
-        if self._player.music is not None:  # the ignition went off mid-track: keep the place
-            state = self.music.resume_state(*self._mode_volume(), self._clock(), force=True)
-            if state is not None:
-                await self._db(self._catalog.save_resume, state)
+        await self.save_resume_now()
         self._player.remove_listener(self)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await asyncio.to_thread(self._catalog.close)
+
+    async def save_resume_now(self) -> None:
+        """Save where the music is, to the second (the ignition went off mid-track); a room
+        is saved whenever it changes, so it is saved already."""
+        if self._player.music is not None:
+            state = self.music.resume_state(*self._mode_volume(), self._clock(), force=True)
+            if state is not None:
+                await self._db(self._catalog.save_resume, state)
 
     async def resume(self) -> bool:
         """Play again what played last (before any UI is up); True if something was joined."""

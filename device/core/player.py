@@ -248,6 +248,18 @@ class Player:
         self._output.set_volume(percent)
         self._emit_state()
 
+    async def fade_out(self, seconds: float, steps: int = 25) -> None:
+        """Take the output down to silence over ``seconds`` (the ignition went off), in equal
+        dB steps; the volume setting itself — what the driver chose, and what is saved to
+        come back to — is left as it is. ``restore_volume`` undoes it."""
+        for step in range(1, steps + 1):
+            self._output.set_volume(round(self._volume * (1 - step / steps)))
+            await asyncio.sleep(seconds / steps)
+
+    def restore_volume(self) -> None:
+        """Back to the driver's volume after ``fade_out`` (ramped like any volume change)."""
+        self._output.set_volume(self._volume)
+
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be live or road, got {mode!r}")

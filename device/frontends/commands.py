@@ -43,6 +43,7 @@ from device.protocol.link_messages import (
     Relay,
 )
 from device.protocol.music_messages import Library, Next, Previous, Queue, Shuffle
+from device.protocol.panel_messages import Knob
 
 
 class LinkControl(Protocol):
@@ -57,6 +58,12 @@ class LinkControl(Protocol):
     async def forget(self, address: str) -> None: ...
 
 
+class KnobControl(Protocol):
+    """Who the panel's knob talks to (device.frontends.panel)."""
+
+    def lease_knob(self, focus: bool) -> None: ...
+
+
 @dataclass
 class UnitServices:
     """Everything a command may act on; what the engine could not start is None."""
@@ -65,6 +72,7 @@ class UnitServices:
     catalog: CatalogService | None = None
     link: LinkControl | None = None
     car: CarState = field(default_factory=CarState)
+    panel: KnobControl | None = None
 
 
 async def execute(services: UnitServices, command: Command) -> Message:
@@ -77,6 +85,14 @@ async def execute(services: UnitServices, command: Command) -> Message:
         if isinstance(command, Driving):
             services.car.set_driving(command.on)
             return Ok(re=command.id, data={"driving": command.on})
+        if isinstance(command, Knob):
+            # Without a panel the screen's request is moot, not wrong: a desk keyboard
+            # still moves its focus.
+            if services.panel is not None:
+                services.panel.lease_knob(command.focus)
+            return Ok(
+                re=command.id, data={"focus": command.focus, "panel": services.panel is not None}
+            )
         if isinstance(command, LINK_COMMANDS):
             if services.link is None:
                 return Error(re=command.id, code=ErrorCode.REFUSED, msg="Bluetooth is off")

@@ -27,6 +27,7 @@ class EventHub(PlayerListener):
         self._player = player
         self._car = car if car is not None else CarState()
         self._subscribers: list[Subscriber] = []
+        self._kept: dict[str, Event] = {}  # the newest of each kept kind, for new screens
         player.add_listener(self)
         self._car.on_change(lambda driving: self.publish(Car(driving=driving)))
 
@@ -40,6 +41,8 @@ class EventHub(PlayerListener):
             subscriber(Car(driving=self._car.driving))
             if self._player.now_playing is not None:
                 subscriber(_song_event(self._player.now_playing))
+            for event in list(self._kept.values()):
+                subscriber(event)
         return lambda: (
             self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
         )
@@ -50,6 +53,12 @@ class EventHub(PlayerListener):
                 subscriber(event)
             except Exception:  # one broken remote must not silence the others
                 log.exception("event subscriber %r failed", subscriber)
+
+    def publish_kept(self, event: Event) -> None:
+        """Publish ``event`` and replay it to every later subscriber until the next of its
+        kind (the ambient light, the ignition-off countdown)."""
+        self._kept[event.name] = event
+        self.publish(event)
 
     def close(self) -> None:
         self._player.remove_listener(self)

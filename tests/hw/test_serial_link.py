@@ -4,50 +4,15 @@ was unplugged and came back under the same stable name."""
 
 from __future__ import annotations
 
-import os
 import queue
 import time
-import tty
 
 import pytest
 
 from hw.panel.events import ControlPressed, IgnitionChanged, KnobTurned
 from hw.panel.firmware import panel_codec as codec
 from hw.panel.serial_link import SerialPanel
-
-
-class PtyPanel:
-    """The panel's end of a pty pair; ``path`` is a stable symlink to the unit's end."""
-
-    def __init__(self, link_path: str) -> None:
-        self.link_path = link_path
-        self.reader = codec.FrameReader()
-        self.plug()
-
-    def plug(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        os.set_blocking(self.master, False)
-        if os.path.lexists(self.link_path):
-            os.unlink(self.link_path)
-        os.symlink(os.ttyname(self.slave), self.link_path)
-
-    def unplug(self) -> None:
-        os.close(self.master)
-        os.close(self.slave)
-
-    def send(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def received(self, timeout_s: float = 2.0, want: int = 1) -> list[tuple]:
-        found: list[tuple] = []
-        deadline = time.monotonic() + timeout_s
-        while len(found) < want and time.monotonic() < deadline:
-            try:
-                found += self.reader.feed(os.read(self.master, 1024))
-            except BlockingIOError:
-                time.sleep(0.005)
-        return found
+from tests.hw.pty_panel import PtyPanel
 
 
 @pytest.fixture
