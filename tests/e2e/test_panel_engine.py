@@ -137,9 +137,7 @@ def test_presets_play_hold_stores_leds_follow_and_back_goes_to_the_screen(
             tmp_path, kind, catalog={"sources": [f"icecast:{icecast.base_url}"]}
         )
         try:
-            await execute(
-                engine.services, PresetSet(slot=2, kind="room", target=commute.mount_url)
-            )
+            await execute(engine.services, PresetSet(slot=2, kind="room", target=commute.mount_url))
             hands.do(ControlPressed(2, long=False))
             await _until(lambda: engine.player.snapshot().room == commute.mount_url, "preset 2")
             await _until(lambda: hands.leds == 0b0010, "preset 2's LED lit")
