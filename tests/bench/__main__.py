@@ -1,7 +1,7 @@
 """``make bench``: the engine side by side with mpv and ffmpeg on the same Icecast mount.
 
 Usage: ``python -m tests.bench [SECTION ...]`` (default: all of decode, ttfa, lag, resources,
-road, catalog, library, resume, refresh, ble). Prints a table, writes every raw number to
+road, catalog, library, resume, refresh, ble, ui). Prints a table, writes every raw number to
 ``bench-results.json`` at the repository root (rewritten after each section, so a failed or
 interrupted run keeps what it measured) and exits 1 if a section failed. A section that
 fails is recorded and the next one runs; every child process is killed on the way out. The
@@ -38,6 +38,7 @@ from tests.bench import (
     resume,
     road,
     ttfa,
+    ui,
 )
 from tests.bench.procs import CHILDREN
 from tests.bench.rig import LIVE_MOUNT, ROAD_MOUNT, Rig, running_rig, wait_for_audio
@@ -55,6 +56,7 @@ SECTIONS = (
     "resume",
     "refresh",
     "ble",
+    "ui",
 )
 SUITE_TIMEOUT_S = 15 * 60
 DECODE_FILE_S = 60
@@ -174,6 +176,11 @@ def _ble(rig: Rig, tmp: Path) -> dict[str, Any]:
     return ble.measure(tmp)  # the unit and the phone are child processes; no rig needed
 
 
+def _ui(rig: Rig, tmp: Path) -> dict[str, Any]:
+    wait_for_audio(rig.live, 6.0)  # the room the touchscreen shows plays from its full burst
+    return ui.measure(rig.live_url, tmp)
+
+
 _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "decode": _decode,
     "ttfa": _ttfa,
@@ -185,6 +192,7 @@ _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "resume": _resume,
     "refresh": _refresh,
     "ble": _ble,
+    "ui": _ui,
 }
 
 

@@ -138,6 +138,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         _fmt(get(refresh, "cpu_s_per_min"), 3), DASH, DASH, DASH, DASH,
     ))  # fmt: skip
     table += _ble_rows(get(s, "ble"))
+    table += _ui_rows(get(s, "ui"))
     return table
 
 
@@ -198,6 +199,51 @@ def _ble_rows(ble: dict[str, Any] | None) -> list[tuple[str, ...]]:
         (
             "relay CPU s per minute: unit / phone (separate processes)",
             f"{_fmt(get(cpu, 'unit'), 2)} / {_fmt(get(cpu, 'phone'), 2)}", DASH, DASH, DASH, DASH,
+        ),
+    ]  # fmt: skip
+
+
+def _ui_rows(ui: dict[str, Any] | None) -> list[tuple[str, ...]]:
+    pressed, volume = get(ui, "tap_pressed"), get(ui, "tap_volume")
+    engine, song, start = get(ui, "engine_volume"), get(ui, "engine_song"), get(ui, "start")
+    tap_p95 = get(pressed, "frame", "p95_ms")
+    event_p95 = get(engine, "frame", "p95_ms")
+    return [
+        (
+            f"touchscreen tap → first frame drawing the button pressed p95, ms, offscreen "
+            f"(p50 {_fmt(get(pressed, 'frame', 'p50_ms'), 1)}, max "
+            f"{_fmt(get(pressed, 'frame', 'max_ms'), 1)}; rasterised by llvmpipe p95 "
+            f"{_fmt(get(pressed, 'pixels', 'p95_ms'), 1)})",
+            _fmt(tap_p95, 1), DASH, DASH, "≤ 50", _met(tap_p95, lambda v: v <= 50),
+        ),
+        (
+            f"tap on volume + → first frame showing the engine's new volume p95, ms (p50 "
+            f"{_fmt(get(volume, 'frame', 'p50_ms'), 1)}, max "
+            f"{_fmt(get(volume, 'frame', 'max_ms'), 1)}; that frame's draw p50 "
+            f"{_fmt(get(volume, 'draw', 'p50_ms'), 1)}; rasterised p95 "
+            f"{_fmt(get(volume, 'pixels', 'p95_ms'), 1)})",
+            _fmt(get(volume, "frame", "p95_ms"), 1), DASH, DASH, DASH, DASH,
+        ),
+        (
+            f"engine event → first frame showing it p95, ms: volume set by the engine (p50 "
+            f"{_fmt(get(engine, 'frame', 'p50_ms'), 1)}, max "
+            f"{_fmt(get(engine, 'frame', 'max_ms'), 1)}; that frame's draw p50 "
+            f"{_fmt(get(engine, 'draw', 'p50_ms'), 1)}; {_fmt(get(song, 'n'))} song "
+            f"changes p50 {_fmt(get(song, 'p50_ms'), 1)}, max {_fmt(get(song, 'max_ms'), 1)})",
+            _fmt(event_p95, 1), DASH, DASH, "≤ 100", _met(event_p95, lambda v: v <= 100),
+        ),
+        (
+            f"UI start → first frame p50, ms, as the UI logs it (from its import; spawn → "
+            f"that log line p50 {_fmt(get(start, 'spawn_to_first_frame', 'p50_ms'))}, max "
+            f"{_fmt(get(start, 'spawn_to_first_frame', 'max_ms'))})",
+            _fmt(get(start, "first_frame_logged", "p50_ms")), DASH, DASH, DASH, DASH,
+        ),
+        (
+            f"UI process RSS after 10 s connected to a playing engine, MB, worst of "
+            f"{_fmt(len(get(start, 'runs') or []) or None)} starts (peak VmHWM "
+            f"{_fmt(get(start, 'peak_rss_mb_max'), 1)}; CPU meanwhile p50 "
+            f"{_fmt(get(start, 'cpu_percent_connected_p50'), 1)} % of one core)",
+            _fmt(get(start, "rss_mb_max"), 1), DASH, DASH, DASH, DASH,
         ),
     ]  # fmt: skip
 
@@ -269,6 +315,7 @@ def notes(results: dict[str, Any]) -> list[str]:
             f"{refresh['rooms']}"
         )
     out += _ble_notes(get(s, "ble"))
+    out += _ui_notes(get(s, "ui"))
     busy = get(s, "resources", "machine_busy_percent_of_all_cores")
     if busy is not None:
         out.append(f"CPU/RSS run: the three players ran concurrently; machine busy {busy}%")
@@ -298,6 +345,24 @@ def _ble_notes(ble: dict[str, Any] | None) -> list[str]:
             f"phone's virtual controller (in the unit's process)"
         )
     return out
+
+
+def _ui_notes(ui: dict[str, Any] | None) -> list[str]:
+    if not ui or "tap_pressed" not in ui:
+        return []
+    series = {n: ui[n] for n in ("tap_pressed", "tap_volume", "engine_volume")}
+    after = "; ".join(f"{n} {s['frames_after']}" for n, s in series.items())
+    until = "; ".join(f"{n} {s['frames_until_pixels']}" for n, s in series.items())
+    return [
+        f"ui: {ui['window'][0]}x{ui['window'][1]} offscreen on {ui['renderer']}, maxfps "
+        f"{ui['maxfps']}, {ui['theme']} theme; frame = the on_flip of the first frame drawing "
+        f"the change; draw = its on_draw → on_flip (a frame with new text waits there for "
+        f"llvmpipe to rasterise the frame before); rasterised = after reading its pixels back "
+        f"(see docs/performance.md)",
+        f"ui: frames drawn from the action to that frame: {after}",
+        f"ui: further frames until the pixels showed it (0 = that very frame): {until}; "
+        f"song changes never shown: {ui['engine_song']['missed']}",
+    ]
 
 
 def _line(cells: tuple[str, ...]) -> str:
