@@ -34,13 +34,16 @@ from device.protocol import (
     Command,
     Event,
     Join,
+    Knob,
     Mode,
     Next,
     NowPlaying,
     Ok,
     PairConfirm,
     Pairing,
+    PanelInput,
     PlayerState,
+    Power,
     PresetPlay,
     Previous,
     Queue,
@@ -73,6 +76,10 @@ SUB_SCREENS = {"bluetooth": "more", "settings": "more"}
 SCREENS = TABS + tuple(SUB_SCREENS)
 
 NIGHT_FROM_HOUR, DAY_FROM_HOUR = 19, 7  # "auto" theme without a light sensor
+# "auto" with the panel's light sensor: night below, day above, a gap between so a passing
+# shadow does not flip the screen back and forth.
+NIGHT_BELOW_PERMILLE, DAY_ABOVE_PERMILLE = 100, 150
+KNOB_RENEW_S = 1.0  # the engine's lease lasts 3 s: renewed well before it runs out
 AUTO_THEME_CHECK_S = 60.0
 
 # Keys of a keyboard on a desk, standing in for the panel's knob and back button.
@@ -93,6 +100,8 @@ class DrivetimeApp(App):
     current_screen = OptionProperty("now_playing", options=SCREENS)
     current_tab = OptionProperty("now_playing", options=TABS)
     driving = BooleanProperty(False)  # the car is moving: no typing, short lists
+    light_permille = NumericProperty(-1)  # the panel's ambient light, -1 unknown
+    power_words = StringProperty("")  # the ignition-off countdown, "" when the power is on
 
     engine_connected = BooleanProperty(False)
     banner = StringProperty(CONNECTING_WORDS)  # "" hides the banner
@@ -150,6 +159,8 @@ class DrivetimeApp(App):
         self.knob = KnobFocus(self._top_layer)
         self._room_listeners: dict[str, int] = {}
         self._auto_theme = Clock.create_trigger(self._follow_auto_theme, AUTO_THEME_CHECK_S)
+        self._renew_knob = Clock.create_trigger(self._claim_knob, KNOB_RENEW_S)
+        self._knob_held = False
         self._pending: dict[str, Any] = {}  # event name (or CONNECTION) → newest value
         self._pending_lock = threading.Lock()
         self._queued_room = ""
@@ -180,6 +191,7 @@ class DrivetimeApp(App):
     def on_stop(self) -> None:
         Window.unbind(on_key_down=self._on_key_down)
         self._auto_theme.cancel()
+        self._renew_knob.cancel()
         if self.link is not None:
             self.link.stop()
             self.link = None
@@ -200,6 +212,10 @@ class DrivetimeApp(App):
                 # A song belongs to the room selected when it was announced: coalescing
                 # loses the order of kinds, so remember whose song it is.
                 value = (self._queued_room, value)
+            elif isinstance(value, PanelInput):
+                # Every turn and push counts: these are not states to coalesce.
+                self._pending.setdefault(key, []).append(value)
+                value = self._pending[key]
             self._pending[key] = value  # the newest of each kind
         self._apply_trigger()
 
@@ -221,6 +237,13 @@ class DrivetimeApp(App):
             self._apply_pairing(pending["pairing"])
         if "car" in pending:
             self.driving = bool(getattr(pending["car"], "driving", False))
+        if "light" in pending:
+            self.light_permille = pending["light"].permille
+            self._show_chosen_theme()
+        if "power" in pending:
+            self._apply_power(pending["power"])
+        for panel_input in pending.get("panel", ()):
+            self._apply_panel_input(panel_input)
         self._refresh_words()
 
     def _apply_song(self, song: NowPlaying) -> None:
@@ -232,6 +255,25 @@ class DrivetimeApp(App):
         safe = art and "/" not in art and not art.startswith(".")
         self.art_path = str(self._art_dir() / art) if safe else ""
 
+    def _apply_power(self, event: Power) -> None:
+        if event.state == "off":
+            self.power_words = tr._("Ignition off: the unit powers off in {seconds} s").format(
+                seconds=event.seconds
+            )
+        elif event.state == "powering_off":
+            self.power_words = tr._("Powering off…")
+        else:
+            self.power_words = ""
+        self._refresh_banner()
+
+    def _apply_panel_input(self, event: PanelInput) -> None:
+        if event.control == "back":
+            self.go_back()
+        elif event.action == "turn":
+            self.knob_turn(event.steps)
+        else:
+            self.knob_press()
+
     def _art_dir(self) -> Path:
         art_dir = getattr(self.unit_config.engine, "art_dir", None)
         return Path(art_dir) if art_dir is not None else default_state_dir() / "art"
@@ -242,7 +284,9 @@ class DrivetimeApp(App):
             self._ever_connected = True
             self.notice = ""  # "the engine is not answering" and the like are over
             self._fetch_presets()
+            self._claim_knob()  # a new engine knows nothing of the old lease
         else:
+            self.power_words = ""
             self.depth_ms = -1
             self._apply_pairing(Pairing(state="closed"))  # that prompt died with the engine
         self._refresh_banner()
@@ -269,12 +313,14 @@ class DrivetimeApp(App):
                 self._pairing_dialog = PairingDialog()
             if self._pairing_dialog.parent is None:
                 self._pairing_dialog.open(animation=False)
+                Clock.schedule_once(self._claim_knob, 0)  # once it is on the window
         else:
             self._close_pairing_dialog()
 
     def _close_pairing_dialog(self) -> None:
         if self._pairing_dialog is not None and self._pairing_dialog.parent is not None:
             self._pairing_dialog.dismiss(animation=False)
+            Clock.schedule_once(self._claim_knob, 0)
 
     @property
     def pairing_dialog(self) -> PairingDialog | None:
@@ -309,7 +355,9 @@ class DrivetimeApp(App):
         self.buffer_words, self.buffer_fill, self.buffer_low = health.words, health.fill, health.low
 
     def _refresh_banner(self) -> None:
-        if not self.engine_connected:
+        if self.power_words and self.engine_connected:
+            self.banner = self.power_words  # above anything else: the unit is going off
+        elif not self.engine_connected:
             self.banner = tr._(RESTARTING_WORDS if self._ever_connected else CONNECTING_WORDS)
         else:
             self.banner = self.notice
@@ -440,6 +488,19 @@ class DrivetimeApp(App):
         self.knob.clear()
         if self.root is not None:
             self.root.ids.screens.current = name
+        self._claim_knob()
+
+    def _claim_knob(self, _dt: float = 0.0) -> None:
+        """Hold the panel's knob while navigating (any screen but Now playing, or a dialog);
+        on Now playing it is the volume. The engine's lease is renewed while held."""
+        wants = self.current_screen != "now_playing" or self.pairing_dialog is not None
+        if wants:
+            self._send(Knob(focus=True), quiet=True)
+            self._renew_knob()
+        elif self._knob_held:
+            self._renew_knob.cancel()
+            self._send(Knob(focus=False), quiet=True)
+        self._knob_held = wants
 
     # --- the knob (and a keyboard standing in for it) -------------------------------------
 
@@ -525,8 +586,14 @@ class DrivetimeApp(App):
             self.set_theme(self.theme_choice)
 
     def _follow_auto_theme(self, _dt: float = 0.0) -> None:
-        hour = time.localtime().tm_hour
-        self.set_theme("day" if DAY_FROM_HOUR <= hour < NIGHT_FROM_HOUR else "night")
+        if self.light_permille >= 0:
+            if self.light_permille < NIGHT_BELOW_PERMILLE:
+                self.set_theme("night")
+            elif self.light_permille > DAY_ABOVE_PERMILLE:
+                self.set_theme("day")
+        else:
+            hour = time.localtime().tm_hour
+            self.set_theme("day" if DAY_FROM_HOUR <= hour < NIGHT_FROM_HOUR else "night")
         self._auto_theme()
 
     # --- for the screens ------------------------------------------------------------------
