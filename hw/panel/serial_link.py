@@ -26,7 +26,7 @@ from hw.panel.firmware import panel_codec as codec
 log = logging.getLogger(__name__)
 
 REOPEN_S = 0.5
-READ_TIMEOUT_S = 0.02  # the longest a byte waits in the port before the reader sees it
+READ_TIMEOUT_S = 0.05  # how often the reader looks up when nothing arrives
 REPEAT_WINDOW_S = 1.0  # a seq seen again within this is the panel resending, not a new event
 
 
@@ -92,7 +92,12 @@ class SerialPanel:
         try:
             self._send_state()
             while not self._stopping.is_set():
-                data = port.read(256)
+                # One byte blocks until something arrives (or the timeout, to check for
+                # stop and state refresh); the rest of what is there comes with it. read(256)
+                # would wait out the timeout for a 10-byte frame.
+                data = port.read(1)
+                if data and port.in_waiting:
+                    data += port.read(port.in_waiting)
                 for kind, seq, fields in reader.feed(data):
                     self._receive(kind, seq, fields)
                 self.dropped = reader.dropped

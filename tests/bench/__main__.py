@@ -1,7 +1,7 @@
 """``make bench``: the engine side by side with mpv and ffmpeg on the same Icecast mount.
 
 Usage: ``python -m tests.bench [SECTION ...]`` (default: all of decode, ttfa, lag, resources,
-road, catalog, library, resume, refresh, ble, ui). Prints a table, writes every raw number to
+road, catalog, library, resume, refresh, ble, ui, panel). Prints a table, writes every raw number to
 ``bench-results.json`` at the repository root (rewritten after each section, so a failed or
 interrupted run keeps what it measured) and exits 1 if a section failed. A section that
 fails is recorded and the next one runs; every child process is killed on the way out. The
@@ -33,6 +33,7 @@ from tests.bench import (
     catalog_search,
     lag,
     library_scan,
+    panel,
     report,
     resources,
     resume,
@@ -57,6 +58,7 @@ SECTIONS = (
     "refresh",
     "ble",
     "ui",
+    "panel",
 )
 SUITE_TIMEOUT_S = 15 * 60
 DECODE_FILE_S = 60
@@ -176,6 +178,11 @@ def _ble(rig: Rig, tmp: Path) -> dict[str, Any]:
     return ble.measure(tmp)  # the unit and the phone are child processes; no rig needed
 
 
+def _panel(rig: Rig, tmp: Path) -> dict[str, Any]:
+    wait_for_audio(rig.live, 6.0)
+    return panel.measure(rig.live_url, tmp / "panel")
+
+
 def _ui(rig: Rig, tmp: Path) -> dict[str, Any]:
     wait_for_audio(rig.live, 6.0)  # the room the touchscreen shows plays from its full burst
     return ui.measure(rig.live_url, tmp)
@@ -193,6 +200,7 @@ _SECTION_RUNNERS: dict[str, Callable[[Rig, Path], dict[str, Any]]] = {
     "refresh": _refresh,
     "ble": _ble,
     "ui": _ui,
+    "panel": _panel,
 }
 
 

@@ -139,6 +139,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     ))  # fmt: skip
     table += _ble_rows(get(s, "ble"))
     table += _ui_rows(get(s, "ui"))
+    table += _panel_rows(get(s, "panel"))
     return table
 
 
@@ -199,6 +200,38 @@ def _ble_rows(ble: dict[str, Any] | None) -> list[tuple[str, ...]]:
         (
             "relay CPU s per minute: unit / phone (separate processes)",
             f"{_fmt(get(cpu, 'unit'), 2)} / {_fmt(get(cpu, 'phone'), 2)}", DASH, DASH, DASH, DASH,
+        ),
+    ]  # fmt: skip
+
+
+def _panel_rows(panel: dict[str, Any] | None) -> list[tuple[str, ...]]:
+    serial, fake = get(panel, "serial"), get(panel, "fake")
+    parser, ignition = get(panel, "parser"), get(panel, "ignition")
+    event_p95 = get(serial, "p95_ms")
+    return [
+        (
+            f"panel knob frame on the serial line → volume applied p95, ms (p50 "
+            f"{_fmt(get(serial, 'p50_ms'), 2)}, max {_fmt(get(serial, 'max_ms'), 2)}; in-process "
+            f"fake panel p95 {_fmt(get(fake, 'p95_ms'), 2)})",
+            _fmt(event_p95, 2), DASH, DASH, "≤ 10", _met(event_p95, lambda v: v <= 10),
+        ),
+        (
+            f"panel frame parser, frames/s ({_fmt(get(parser, 'mb_per_s'), 2)} MB/s)",
+            _fmt(get(parser, "frames_per_s")), DASH, DASH, DASH, DASH,
+        ),
+        (
+            f"false events at bit error rate {get(parser, 'ber')} over "
+            f"{_fmt(get(parser, 'ber_frames'))} frames ({_fmt(get(parser, 'bits_flipped'))} bits "
+            f"flipped; delivered {_fmt(get(parser, 'delivered_share'), 3)})",
+            _fmt(get(parser, "false_events")), DASH, DASH, "0",
+            _met(get(parser, "false_events"), lambda v: v == 0),
+        ),
+        (
+            f"ignition off → state saved p50 / audio faded p50, ms (fade "
+            f"{_fmt(get(ignition, 'fade_s'), 1)} s; output silent, measured on the samples, p50 "
+            f"{_fmt(get(ignition, 'silent_at_output', 'p50_ms'))} ms)",
+            f"{_fmt(get(ignition, 'state_saved', 'p50_ms'), 1)} / "
+            f"{_fmt(get(ignition, 'faded', 'p50_ms'))}", DASH, DASH, DASH, DASH,
         ),
     ]  # fmt: skip
 
