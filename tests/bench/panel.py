@@ -25,6 +25,7 @@ from hw.panel.events import IgnitionChanged
 from hw.panel.firmware import panel_codec as codec
 from tests.bench.ble import latency_ms
 from tests.e2e.engine_harness import start_engine
+from tests.hw.noisy_line import false_events, noisy_line
 from tests.hw.pty_panel import PtyPanel
 
 SAMPLES = 300
@@ -94,23 +95,9 @@ def _parser() -> dict[str, Any]:
     elapsed = time.perf_counter() - start
     assert len(decoded) == PARSER_FRAMES
 
-    sent = []
-    noisy = bytearray()
-    for seq in range(BER_FRAMES):
-        kind, fields = rng.choice(
-            [(codec.KNOB, (rng.choice((-2, -1, 1, 2)),)), (codec.PRESS, (rng.randint(0, 5), 0))]
-        )
-        sent.append((kind, seq & 0xFF, fields))
-        noisy += codec.encode(kind, seq, *fields)
-    flipped = 0
-    for index in range(len(noisy)):
-        for bit in range(8):
-            if rng.random() < BIT_ERROR_RATE:
-                noisy[index] ^= 1 << bit
-                flipped += 1
-    received = codec.FrameReader().feed(bytes(noisy))
-    remaining = iter(sent)
-    false = sum(1 for message in received if not any(message == s for s in remaining))
+    sent, noisy, flipped = noisy_line(rng, BER_FRAMES, BIT_ERROR_RATE)
+    received = codec.FrameReader().feed(noisy)
+    false = len(false_events(sent, received))
     return {
         "frames": PARSER_FRAMES,
         "frames_per_s": round(PARSER_FRAMES / elapsed),

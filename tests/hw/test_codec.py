@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from hw.panel.events import ControlPressed, KnobTurned, event_from_message
 from hw.panel.firmware import panel_codec as codec
+from tests.hw.noisy_line import false_events, noisy_line
 
 
 def test_crc_is_ccitt_false():
@@ -89,25 +90,8 @@ def test_at_a_bit_error_rate_of_one_in_a_thousand_no_false_event_gets_through():
     """Every frame sent is one event; bits flipped at random on the line must never turn a
     frame into a different event (a wrong press is worse than a lost one, which the panel
     resends)."""
-    rng = random.Random(1234)
-    sent = []
-    line = bytearray()
-    for seq in range(20_000):
-        kind, fields = rng.choice(
-            [(codec.KNOB, (rng.choice((-2, -1, 1, 2)),)), (codec.PRESS, (rng.randint(0, 5), 0))]
-        )
-        sent.append((kind, seq & 0xFF, fields))
-        line += codec.encode(kind, seq, *fields)
-    flipped = 0
-    for index in range(len(line)):
-        for bit in range(8):
-            if rng.random() < 1e-3:
-                line[index] ^= 1 << bit
-                flipped += 1
-    received = codec.FrameReader().feed(bytes(line))
+    sent, line, flipped = noisy_line(random.Random(1234), 20_000, 1e-3)
+    received = codec.FrameReader().feed(line)
     assert flipped > 1000  # the noise really was there
-    # What arrives is what was sent, in order, some frames missing: a subsequence.
-    remaining = iter(sent)
-    false = [message for message in received if not any(message == s for s in remaining)]
-    assert false == []
+    assert false_events(sent, received) == []
     assert len(received) > 0.8 * len(sent)  # most frames still arrive

@@ -16,52 +16,59 @@ from device.ui.screens.listing import Listing, ListingScreen, page_items
 from device.ui.widgets import load_kv_beside
 
 
-def live_rooms() -> Listing:
+def _browse(what: str, key: str, title: str, convert: Any, empty: str) -> Listing:
+    """A view of one ``browse`` list of the catalog."""
     return Listing(
-        "live",
-        tr._("Live now"),
-        lambda offset: Browse(what="live", offset=offset, limit=MAX_PAGE),
-        page_items(presenters.room_item),
-        N_("No room is live right now"),
+        key,
+        title,
+        lambda offset: Browse(what=what, offset=offset, limit=MAX_PAGE),
+        page_items(convert),
+        empty,
+    )
+
+
+def live_rooms() -> Listing:
+    return _browse(
+        "live", "live", tr._("Live now"), presenters.room_item, N_("No room is live right now")
     )
 
 
 def interests() -> Listing:
-    return Listing(
+    return _browse(
+        "tags",
         "interests",
         tr._("By hashtag"),
-        lambda offset: Browse(what="tags", offset=offset, limit=MAX_PAGE),
-        page_items(lambda entry: presenters.interest_item(entry, "tag")),
+        lambda entry: presenters.interest_item(entry, "tag"),
         N_("No hashtags among the live rooms"),
     )
 
 
 def genres() -> Listing:
-    return Listing(
+    return _browse(
+        "genres",
         "genres",
         tr._("By genre"),
-        lambda offset: Browse(what="genres", offset=offset, limit=MAX_PAGE),
-        page_items(lambda entry: presenters.interest_item(entry, "genre")),
+        lambda entry: presenters.interest_item(entry, "genre"),
         N_("No genres among the live rooms"),
     )
 
 
 def favorites() -> Listing:
-    return Listing(
+    return _browse(
+        "favorites",
         "favorites",
         tr._("Favorites"),
-        lambda offset: Browse(what="favorites", offset=offset, limit=MAX_PAGE),
-        page_items(presenters.room_item),
+        presenters.room_item,
         N_("No favorites yet: add them from the phone"),
     )
 
 
 def recent() -> Listing:
-    return Listing(
+    return _browse(
+        "recent",
         "recent",
         tr._("Recently played"),
-        lambda offset: Browse(what="recent", offset=offset, limit=MAX_PAGE),
-        page_items(presenters.recent_item),
+        presenters.recent_item,
         N_("Nothing played yet"),
     )
 
