@@ -3,8 +3,9 @@ the same things the same way. Pure functions, no I/O."""
 
 from __future__ import annotations
 
-from device.protocol.link_messages import Pairing
+from device.protocol.link_messages import Car, Pairing
 from device.protocol.messages import Event, NowPlaying, PlayerState, Stats
+from device.protocol.panel_messages import Light, PanelInput, Power
 
 
 def event_line(event: Event) -> str:
@@ -19,7 +20,8 @@ def event_line(event: Event) -> str:
     if isinstance(event, NowPlaying):
         parts = [event.artist or "unknown artist", event.title or "untitled"]
         line = "now playing: " + " — ".join(parts)
-        return line + (f" ({event.album})" if event.album else "")
+        line += f" ({event.album})" if event.album else ""
+        return line + (f"  host: {event.host}" if event.host else "")
     if isinstance(event, Stats):
         lag = f"  lag {event.lag_ms} ms" if event.lag_ms >= 0 else ""
         return (
@@ -31,6 +33,16 @@ def event_line(event: Event) -> str:
         digits = f"  compare {event.digits}" if event.digits else ""
         phone = f"  phone: {event.phone}" if event.phone else ""
         return f"pairing: {event.state}{digits}{phone}"
+    if isinstance(event, Car):
+        return f"car: {'driving' if event.driving else 'parked'}"
+    if isinstance(event, Power):
+        left = f"  powering off in {event.seconds} s" if event.state == "off" else ""
+        return f"power: {event.state}{left}"
+    if isinstance(event, Light):
+        return f"light: {event.permille / 10:.1f} %"
+    if isinstance(event, PanelInput):
+        steps = f" {event.steps:+d}" if event.action == "turn" else ""
+        return f"panel: {event.control} {event.action}{steps}"
     return repr(event)
 
 

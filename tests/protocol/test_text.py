@@ -1,0 +1,28 @@
+"""The lines ``ctl watch`` and the phone's CLI print for events."""
+
+from __future__ import annotations
+
+import pytest
+
+from device.protocol import Car, Light, NowPlaying, PanelInput, Power
+from device.protocol.text import event_line
+
+
+@pytest.mark.parametrize(
+    ("event", "line"),
+    [
+        (
+            NowPlaying(artist="Mara Okafor", title="Good evening", album="Live", host="Mara"),
+            "now playing: Mara Okafor — Good evening (Live)  host: Mara",
+        ),
+        (Car(driving=True), "car: driving"),
+        (Car(driving=False), "car: parked"),
+        (Power(state="off", seconds=27), "power: off  powering off in 27 s"),
+        (Power(state="powering_off"), "power: powering_off"),
+        (Light(permille=125), "light: 12.5 %"),
+        (PanelInput(control="knob", action="turn", steps=-2), "panel: knob turn -2"),
+        (PanelInput(control="back", action="press"), "panel: back press"),
+    ],
+)
+def test_event_lines(event, line):
+    assert event_line(event) == line
