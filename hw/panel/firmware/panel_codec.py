@@ -19,7 +19,7 @@ doubles a press. Unit → panel commands (LEDs, backlight) need no ACK: the unit
 whole state again on each change and every ``STATE_REFRESH_MS``.
 
 Written for both Pythons: no annotations, dataclasses or f-string specs; ``bytes``,
-``bytearray``, ``struct`` only. Documented in docs/hardware.md.
+``bytearray``, ``struct`` only. Documented in docs/panel.md.
 """
 
 import struct
