@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMPS := .make
 APT_PACKAGES := libopus0 portaudio19-dev icecast2 opus-tools ffmpeg mpv sox alsa-utils \
 	libgl1-mesa-dri libegl1 libmtdev1 xvfb xauth python3-venv python3-dev gcc \
-	fonts-dejavu-core fonts-wqy-microhei fonts-droid-fallback
+	fonts-dejavu-core fonts-wqy-microhei fonts-droid-fallback shellcheck systemd
 PYTEST_ARGS ?=
 
 .PHONY: demo test bench screenshots lint deps venv clean

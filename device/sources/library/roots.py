@@ -25,6 +25,9 @@ REMOVABLE_MEDIA_BASES = ("/media", "/run/media", "/mnt")
 # Mount points of removable media: usbmount and fstab (/media/usb0, /mnt/usb), udisks
 # (/media/<user>/<label>, /run/media/<user>/<label>).
 LIBRARY_ROOT_PATTERNS = ("media/*", "media/*/*", "mnt/usb*", "run/media/*/*")
+# Mounts under those folders that are the system's own, never music: the read-only root and
+# its writable layer while the overlay root is on (Raspberry Pi OS's overlayroot).
+SYSTEM_MOUNTS = ("root-ro", "root-rw")
 
 
 def default_library_roots(
@@ -37,7 +40,7 @@ def default_library_roots(
         path
         for pattern in LIBRARY_ROOT_PATTERNS
         for path in glob.glob(os.path.join(base, pattern))
-        if os.path.isdir(path) and is_mount(path)
+        if os.path.basename(path) not in SYSTEM_MOUNTS and os.path.isdir(path) and is_mount(path)
     }
     return sorted(
         path for path in found if not any(path.startswith(other + os.sep) for other in found)

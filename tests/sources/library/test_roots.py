@@ -15,12 +15,15 @@ def test_default_roots_are_the_mounted_removable_media(tmp_path: Path) -> None:
         "mnt/usb",
         "mnt/backup",  # not a removable-media name
         "run/media/ana/SD CARD",
+        "media/root-ro/home",  # the overlay root's read-only lower layer: the system
+        "media/root-rw/overlay",
     ]
     for folder in folders:
         (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "media/stray file").write_text("")
     mounted = {str(tmp_path / m) for m in ("media/usb0", "media/pi/STICK", "mnt/usb")}
     mounted |= {str(tmp_path / "run/media/ana/SD CARD"), str(tmp_path / "mnt/backup")}
+    mounted |= {str(tmp_path / "media/root-ro"), str(tmp_path / "media/root-rw")}
     roots = default_library_roots(str(tmp_path), is_mount=mounted.__contains__)
     assert roots == [
         str(tmp_path / "media/pi/STICK"),
