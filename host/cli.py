@@ -20,7 +20,6 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from device.protocol import (
@@ -42,6 +41,7 @@ from device.protocol import (
 from device.protocol.text import event_line, listing_lines
 from host.client import CommandFailed, DeviceClient, UnitUnavailable
 from host.relay import RelaySourceError, relay_source
+from host.unit_memory import RememberedUnit, default_memory_path, load_unit, save_unit
 
 TRANSPORT_ENV = "DRIVETIME_BLE_TRANSPORT"
 
@@ -62,13 +62,18 @@ def _commands() -> dict[str, tuple[str, Callable[..., Command]]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["app"]:  # the Kivy app: its own options
+        from host.app.__main__ import main as app_main
+
+        return app_main(arguments[1:])
     parser = argparse.ArgumentParser(prog="drivetime-host", description=__doc__.split("\n")[0])
     parser.add_argument(
         "--transport", default=os.environ.get(TRANSPORT_ENV), help="bumble transport"
     )
     parser.add_argument("--address", help="the unit's address (default: the bonded or first one)")
     parser.add_argument(
-        "command", help="scan, pair, forget, watch, relay, " + ", ".join(_commands())
+        "command", help="app, scan, pair, forget, watch, relay, " + ", ".join(_commands())
     )
     parser.add_argument("words", nargs="*")
     args = parser.parse_args(argv)
@@ -177,25 +182,17 @@ async def _ask_to_compare(digits: int) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
-def _unit_file() -> Path:
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "drivetime-host" / "unit"
-
-
 def _remembered_unit() -> str | None:
     """The unit this phone paired with last: connected to without a scan."""
-    try:
-        return _unit_file().read_text().strip() or None
-    except OSError:
-        return None
+    unit = load_unit(default_memory_path())
+    return unit.address if unit else None
 
 
 def _remember_unit(address: str | None) -> None:
-    path = _unit_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(address or "")
-    os.replace(temporary, path)
+    path = default_memory_path()
+    previous = load_unit(path)
+    name = previous.name if previous and previous.address == address else ""
+    save_unit(path, RememberedUnit(address, name) if address else None)
 
 
 def _number(text: str) -> int:

@@ -95,9 +95,21 @@ async def open_stack(
         if opening.done() and _stacks.get(key) is opening:
             del _stacks[key]  # let the next caller try again
         raise
+    if _transport_lost(stack) and _stacks.get(key) is opening:
+        # The radio went away (a USB dongle pulled; the unit's virtual radio with its
+        # process): this stack can do nothing more. Open the transport again.
+        del _stacks[key]
+        with contextlib.suppress(Exception):
+            await stack.close()
+        return await open_stack(transport, state_dir)
     if state_dir is not None and Path(state_dir) != stack.state_dir:
         raise BleakError(f"transport {spec} is already open with state directory {stack.state_dir}")
     return stack
+
+
+def _transport_lost(stack: HostStack) -> bool:
+    terminated = getattr(getattr(stack.transport, "source", None), "terminated", None)
+    return terminated is not None and terminated.done()
 
 
 async def close_stacks() -> None:

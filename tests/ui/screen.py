@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from kivy.base import EventLoop
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.widget import Widget
 
 from device.ui import rules
-from device.ui.app import DrivetimeApp
+
+if TYPE_CHECKING:  # not at run time: the phone app's tests use these helpers too
+    from device.ui.app import DrivetimeApp
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout_s: float = 5.0) -> float:

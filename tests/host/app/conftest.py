@@ -1,0 +1,84 @@
+"""The phone app on real Kivy, offscreen, phone-shaped; the car is a real engine whose
+Bluetooth runs on bumble's virtual radio, reached by the app's bleak client over TCP."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from host.app.__main__ import PHONE_WINDOW, kivy_environment
+
+kivy_environment(offscreen=True)
+import os  # noqa: E402
+
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="drivetime-phone-test-"))
+
+from kivy.base import EventLoop  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+
+from host.app.app import PhoneApp  # noqa: E402
+from host.bumble_backend import BUMBLE_BACKENDS  # noqa: E402
+from host.client import DeviceClient  # noqa: E402
+from tests.ui.engine_thread import EngineThread  # noqa: E402
+
+
+def mount(app: PhoneApp) -> PhoneApp:
+    from kivy.lang.parser import global_idmap
+
+    EventLoop.ensure_window()
+    object.__setattr__(global_idmap["app"], "_obj", None)  # kv's app: this one
+    app.root = app.build()
+    Window.add_widget(app.root)
+    app.dispatch("on_start")
+    return app
+
+
+def unmount(app: PhoneApp) -> None:
+    app.dispatch("on_stop")
+    for child in list(Window.children):
+        Window.remove_widget(child)
+
+
+@pytest.fixture
+def phone_window():
+    EventLoop.ensure_window()
+    Window.size = PHONE_WINDOW
+    yield Window
+    Window.size = (800, 480)
+
+
+@pytest.fixture
+def phone(phone_window, tmp_path) -> Iterator[Callable[[int], PhoneApp]]:
+    """``phone(port)``: the app on the window, looking for the car on the virtual radio."""
+    apps: list[PhoneApp] = []
+
+    def start(port: int, memory: Path | None = None) -> PhoneApp:
+        state_dir = str(tmp_path / "phone-bonds")
+        backend = dict(BUMBLE_BACKENDS, transport=f"tcp-client:127.0.0.1:{port}")
+
+        def client() -> DeviceClient:
+            return DeviceClient(**backend, state_dir=state_dir)
+
+        app = mount(PhoneApp(client, memory or tmp_path / "unit.json"))
+        apps.append(app)
+        return app
+
+    yield start
+    for app in apps:
+        unmount(app)
+
+
+@pytest.fixture
+def engines(tmp_path) -> Iterator[Callable[..., EngineThread]]:
+    runners: list[EngineThread] = []
+
+    def make(**sections: dict) -> EngineThread:
+        runners.append(EngineThread(tmp_path, **sections))
+        return runners[-1]
+
+    yield make
+    for runner in runners:
+        runner.close()
