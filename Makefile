@@ -27,9 +27,11 @@ test: venv
 bench: venv
 	$(BIN)/python -m tests.bench
 
-# Every screen in both themes at 800x480, 1024x600 and 1280x720, rendered offscreen.
+# Every screen in both themes at 800x480, 1024x600 and 1280x720, rendered offscreen; and the
+# phone app's screens at 1080x2340.
 screenshots: venv
 	$(BIN)/python -m device.ui.screenshots docs/screenshots
+	$(BIN)/python -m host.app.screenshots docs/screenshots
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

@@ -111,3 +111,24 @@ def test_the_car_goes_away_and_the_app_reconnects_bonded(phone, engines, tmp_pat
     wait_until(lambda: now.volume_down.get_root_window() is not None, "Playing shown")
     tap(now.volume_down)
     wait_until(lambda: engine.player.snapshot().volume < 100, "a command after reconnecting")
+
+
+def test_a_room_relayed_through_the_phone_plays_in_the_car_until_stopped(
+    phone, engines, icecast, room_source
+):
+    source = room_source(ROOM, song_s=30.0)
+    runner, engine, prompts = _car(engines)  # no catalog: the car has no network of its own
+    app = phone(engine.link.phone_port)
+    _pair(app, runner, engine, prompts)
+
+    from host.app.items import Item
+
+    app.relay(Item(ROOM.name, "", "room", source.mount_url))  # a search result's action
+    wait_until(lambda: engine.player.snapshot().room == f"relay:{ROOM.name}", "relaying", 10)
+    wait_until(lambda: engine.player.snapshot().state == "playing", "the car plays it", 15)
+    now = app.root.ids.screens.get_screen("now").ids
+    wait_until(lambda: "relayed by this phone" in now.state_label.text, "said on the phone")
+    assert now.stop_relay.opacity == 1
+    tap(now.stop_relay)
+    wait_until(lambda: app.relaying == "", "the relay stopped")
+    assert now.stop_relay.opacity == 0
