@@ -29,6 +29,7 @@ from device.protocol import (
     Command,
     Driving,
     Event,
+    Favorite,
     Join,
     Mode,
     Next,
@@ -251,6 +252,13 @@ class PhoneApp(App):
                 self.results = grouped_results({what: reply.data})
 
         self._send(Browse(what=what), shown, quiet=True)
+
+    def favorite(self, item: Item) -> None:
+        self._send(Favorite(url=item.target), lambda _reply: self._say(f"{item.title}: a favorite"))
+
+    def _say(self, words: str) -> None:
+        self.notice = words
+        Clock.schedule_once(lambda _dt: self.notice == words and setattr(self, "notice", ""), 5)
 
     def store_preset(self, slot: int, item: Item) -> None:
         kind = "room" if item.kind == "room" else item.kind

@@ -78,6 +78,16 @@ def test_first_run_pairs_names_the_car_searches_and_plays_a_room(
                 and t.item.target == source.mount_url)  # fmt: skip
     tap(tile)
     wait_until(lambda: search.actions.parent is not None, "what to do with it")
+    tap(search.actions.ids.favorite)
+    wait_until(lambda: search.actions.parent is None, "the actions closed")
+
+    async def favorites() -> list[str]:
+        page = await engine.catalog.browse("favorites", 0, 10)
+        return [item["u"] for item in page["items"]]
+
+    wait_until(lambda: runner.run(favorites()) == [source.mount_url], "a favorite on the car")
+    tap(tile)
+    wait_until(lambda: search.actions.parent is not None, "the actions again")
     tap(search.actions.ids.play)
     wait_until(lambda: engine.player.snapshot().room == source.mount_url, "the car joins it", 10)
     wait_until(lambda: app.current_screen == "now", "back on Playing")
