@@ -25,6 +25,7 @@ from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
 from device.frontends.event_hub import EventHub
 from device.frontends.panel import PanelFrontend
 from device.protocol import Event, NowPlaying, Pairing, PanelInput
+from device.service_notify import keep_alive, notify, watchdog_interval_s
 from device.sources.directory import parse_directory_spec
 from device.sources.library import default_library_roots
 
@@ -217,8 +218,13 @@ async def run_engine(config: Config, join: str | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
+    watchdog: asyncio.Task[None] | None = None
     try:
         await engine.start()
+        notify("READY=1")  # systemd may start the screen now
+        interval = watchdog_interval_s()
+        if interval is not None:
+            watchdog = asyncio.create_task(keep_alive(interval), name="systemd watchdog")
         if not join:
             await engine.resume()
         if join:
@@ -228,6 +234,9 @@ async def run_engine(config: Config, join: str | None = None) -> None:
                 raise EngineError(f"--join: {exc}") from None
         await stop.wait()
     finally:
+        notify("STOPPING=1")
+        if watchdog is not None:
+            watchdog.cancel()
         await engine.close()
 
 

@@ -162,8 +162,9 @@ def test_the_engine_may_open_the_hci_socket_and_write_only_its_state() -> None:
     assert engine["ReadWritePaths"] == ["/var/lib/drivetime"]
     assert engine["PrivateTmp"] == ["yes"]
     assert engine["Restart"] == ["on-failure"]
-    # The engine sends no sd_notify yet: a watchdog would kill a healthy engine.
-    assert "WatchdogSec" not in engine and engine["Type"] == ["exec"]
+    # The engine notifies READY=1 and WATCHDOG=1 (tests/test_service_notify.py checks it).
+    assert engine["Type"] == ["notify"] and engine["NotifyAccess"] == ["main"]
+    assert engine["WatchdogSec"] == ["10"]
 
 
 def test_the_files_agree_on_paths_users_and_device_names() -> None:
