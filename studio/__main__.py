@@ -1,7 +1,8 @@
 """Command line: ``python -m studio serve | demo | source | write``.
 
-* ``serve [--port N] [--rooms N]`` (alias ``demo``) — a private Icecast with the demo rooms
-  live on it; prints the room URLs and runs until Ctrl-C (or SIGTERM).
+* ``serve [--port N] [--rooms N] [--json]`` — a private Icecast with the demo rooms live on
+  it; prints the room URLs (``--json``: one JSON line with each room's URL, name and pilot
+  signature Hz, for the test rig) and runs until Ctrl-C (or SIGTERM).
 * ``demo`` — the same, plus the unit (engine + ``ctl watch``) playing the first room.
 * ``source MOUNT_URL [--password P] [--room R]`` — feed one mount of any Icecast.
 * ``write PATH [--seconds S] [--room R]`` — render a room's programme to a chained .opus file.
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -53,10 +55,13 @@ def serve(args: argparse.Namespace) -> int:
             for source in sources:
                 source.start()
             server.wait_for_mounts(*(room.mount for room in rooms))
-            print(f"Icecast {server.base_url}  (directory: {server.base_url}/status-json.xsl)")
-            for room in rooms:
-                print(f"  {server.mount_url(room.mount):48}  {room.name} · {room.genre}")
-            print("Ctrl-C to stop.", flush=True)
+            if getattr(args, "json", False):
+                print(json.dumps(_listing(server, rooms)), flush=True)
+            else:
+                print(f"Icecast {server.base_url}  (directory: {server.base_url}/status-json.xsl)")
+                for room in rooms:
+                    print(f"  {server.mount_url(room.mount):48}  {room.name} · {room.genre}")
+                print("Ctrl-C to stop.", flush=True)
             if getattr(args, "unit", False):
                 first = server.mount_url(rooms[0].mount)
                 print(f"Starting the unit on {first}", flush=True)
@@ -83,6 +88,17 @@ def write(args: argparse.Namespace) -> int:
 
 def _source(url: str, args: argparse.Namespace, room: RoomSpec) -> RoomSource:
     return RoomSource(url, args.password, room, bitrate=args.bitrate, song_s=args.song_s)
+
+
+def _listing(server: Icecast, rooms: Sequence[RoomSpec]) -> dict[str, object]:
+    """What a program driving the studio needs: where each room is and how it sounds."""
+    return {
+        "icecast": server.base_url,
+        "rooms": [
+            {"url": server.mount_url(r.mount), "name": r.name, "signature_hz": r.signature_hz}
+            for r in rooms
+        ],
+    }
 
 
 def _wait_for_failure(sources: list[RoomSource]) -> None:
@@ -122,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     serve_cmd = add("serve", serve, "Icecast on 127.0.0.1 with the demo rooms live on it")
+    serve_cmd.add_argument(
+        "--json", action="store_true", help="list the rooms as one JSON line (URL, signature Hz)"
+    )
     demo_cmd = add("demo", demo, "the demo rooms live, and the unit playing the first one")
     for sub in (serve_cmd, demo_cmd):
         sub.add_argument("--port", type=int, default=8000, help="0 picks a free port")
