@@ -1,6 +1,7 @@
 """``python -m host.app.screenshots OUTDIR``: the phone app's screens as PNGs.
 
-Writes ``OUTDIR/phone-<view>.png`` at 1080x2340 px (a 6.1" phone at 2.625 px per dp),
+Writes ``OUTDIR/phone-<view>.png`` at 1080x2340 px (a 6.1" phone at 2.625 px per dp; the
+pairing view is the digits dialog alone),
 rendered offscreen from the real widgets with a sample car state set on the App; no radio
 is needed. In tests the same views render at the window's size.
 """
@@ -78,10 +79,10 @@ def render_all(outdir: Path) -> list[Path]:
                 Window.canvas.ask_update()
                 EventLoop.idle()
             path = outdir / f"phone-{view}.png"
-            Window.screenshot(str(path))
-            # Window.screenshot numbers its files; keep the plain name.
-            numbered = sorted(outdir.glob(f"phone-{view}*.png"), key=os.path.getmtime)[-1]
-            numbered.replace(path)
+            # Drawn into a framebuffer of its own, so a window resized offscreen (whose
+            # back buffer may keep its first size) cannot leave part of the picture black.
+            shown = app.root.digits_dialog if view == "pairing" else app.root
+            shown.export_to_png(str(path))
             written.append(path)
     finally:
         app.digits = ""

@@ -3,18 +3,24 @@ Bluetooth runs on bumble's virtual radio, reached by the app's bleak client over
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from host.app.__main__ import PHONE_WINDOW, kivy_environment
+from host.app.__main__ import PHONE_WINDOW
 
-kivy_environment(offscreen=True)
-import os  # noqa: E402
-
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="drivetime-phone-test-"))
+# Offscreen and quiet, without a window size: these variables are inherited by every process
+# the test session starts (the unit's own screen among them); the fixture sizes the window.
+for key, value in {
+    "KIVY_NO_ARGS": "1",
+    "KIVY_LOG_MODE": "PYTHON",
+    "SDL_VIDEODRIVER": "offscreen",
+    "KIVY_HOME": tempfile.mkdtemp(prefix="drivetime-phone-test-"),
+}.items():
+    os.environ.setdefault(key, value)
 
 from kivy.base import EventLoop  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
