@@ -20,7 +20,7 @@ def test_a_real_engine_notifies_ready_keeps_alive_and_says_stopping(tmp_path):
     config = tmp_path / "unit.toml"
     config.write_text(
         f'[audio]\noutput = "null"\n\n[engine]\nsocket = "{tmp_path / "engine.sock"}"\n'
-        '\n[catalog]\nresume = false\n'
+        "\n[catalog]\nresume = false\n"
     )
     env = dict(os.environ, NOTIFY_SOCKET=str(tmp_path / "notify"), WATCHDOG_USEC="200000")
     env["XDG_STATE_HOME"] = str(tmp_path / "state")

@@ -8,7 +8,7 @@ Item keys are short on purpose (see docs/protocol.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from device.protocol.messages import (
     MAX_TEXT_CHARS,
@@ -124,3 +124,14 @@ CATALOG_COMMANDS: tuple[type[Command], ...] = (
     PresetPlay,
     PresetClear,
 )
+
+
+def preset_labels(page: dict[str, Any], slots: int = PRESET_SLOTS) -> list[str]:
+    """The slots' labels from a ``browse presets`` page, "" for an empty slot (what the
+    unit's screen and the phone both show on their preset buttons)."""
+    labels = [""] * slots
+    for item in page.get("items", []):
+        slot = item.get("s") if isinstance(item, dict) else None
+        if isinstance(slot, int) and 1 <= slot <= slots:
+            labels[slot - 1] = str(item.get("n") or item.get("t") or "")
+    return labels

@@ -50,6 +50,7 @@ from device.protocol import (
     Stats,
     Volume,
 )
+from device.protocol.catalog_messages import preset_labels
 from device.ui import presenters, rules
 from device.ui.engine_link import EngineLink, Outcome
 from device.ui.i18n import LANGUAGES, N_, system_language, tr
@@ -397,7 +398,7 @@ class DrivetimeApp(App):
         self._send(Browse(what="presets"), self._show_presets, quiet=True)
 
     def _show_presets(self, reply: Ok) -> None:
-        self.presets = presenters.preset_labels(reply.data)
+        self.presets = preset_labels(reply.data)
 
     # --- what the screens call ------------------------------------------------------------
 

@@ -111,16 +111,6 @@ def preset_to_store(
     return None
 
 
-def preset_labels(page: dict[str, Any], slots: int = 4) -> list[str]:
-    """The four slots' labels from a ``browse presets`` page ("" for an empty slot)."""
-    labels = [""] * slots
-    for item in page.get("items", []):
-        slot = item.get("s")
-        if isinstance(slot, int) and 1 <= slot <= slots:
-            labels[slot - 1] = str(item.get("n") or item.get("t") or "")
-    return labels
-
-
 def grouped_digits(digits: str) -> str:
     """``"123456"`` → ``"123 456"``: two groups of three are easier to compare at a glance."""
     return f"{digits[:3]} {digits[3:]}" if len(digits) == 6 else digits

@@ -46,7 +46,8 @@ from device.protocol import (
     Search,
     Volume,
 )
-from host.app.items import Item, grouped_results, preset_labels, room_name
+from device.protocol.catalog_messages import preset_labels
+from host.app.items import Item, grouped_results, room_name
 from host.app.unit_link import Outcome, UnitLink
 from host.client import DeviceClient
 from host.relay import RelaySourceError, relay_source

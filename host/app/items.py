@@ -78,12 +78,3 @@ def grouped_results(data: dict[str, Any]) -> list[Item]:
             items.append(Item(title, "", "section", section))
             items += tiles
     return items
-
-
-def preset_labels(page: dict[str, Any], slots: int = 4) -> list[str]:
-    labels = [""] * slots
-    for entry in page.get("items", []):
-        slot = entry.get("s")
-        if isinstance(slot, int) and 1 <= slot <= slots:
-            labels[slot - 1] = str(entry.get("n") or entry.get("t") or "")
-    return labels

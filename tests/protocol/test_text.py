@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from device.protocol import Car, Light, NowPlaying, PanelInput, Power
+from device.protocol.catalog_messages import preset_labels
 from device.protocol.text import event_line
 
 
@@ -26,3 +27,9 @@ from device.protocol.text import event_line
 )
 def test_event_lines(event, line):
     assert event_line(event) == line
+
+
+def test_preset_labels_fill_their_slots_and_skip_what_is_not_a_slot():
+    page = {"items": [{"s": 3, "k": "room", "t": "http://h/x", "n": "X"}, {"s": 9, "n": "bad"}]}
+    page["items"] += [{"s": 1, "k": "album", "t": "Lanterns"}, "garbage"]
+    assert preset_labels(page) == ["Lanterns", "", "X", ""]

@@ -23,7 +23,6 @@ from kivy.core.window import Window  # noqa: E402
 from device.config import Config  # noqa: E402
 from device.ui.app import DrivetimeApp  # noqa: E402
 from device.ui.staging import mount, unmount  # noqa: E402
-from tests.ui.engine_thread import EngineThread  # noqa: E402
 
 PANEL = (800, 480)
 
@@ -51,17 +50,3 @@ def ui(window) -> Iterator[Callable[..., DrivetimeApp]]:
     for app in apps:
         unmount(app)
     window.size = PANEL
-
-
-@pytest.fixture
-def engines(tmp_path) -> Iterator[Callable[..., EngineThread]]:
-    """``engines(**config_sections)``: a thread ready to run a real engine ("null" output)."""
-    runners: list[EngineThread] = []
-
-    def make(**sections: dict) -> EngineThread:
-        runners.append(EngineThread(tmp_path, **sections))
-        return runners[-1]
-
-    yield make
-    for runner in runners:
-        runner.close()

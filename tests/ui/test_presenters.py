@@ -73,8 +73,3 @@ def test_a_long_press_stores_the_room_or_the_album_playing():
     album = presenters.preset_to_store(1, "/m/a.flac", "", "Ella", "Motorway Standards")
     assert (album.kind, album.target) == ("album", "Motorway Standards")
     assert presenters.preset_to_store(1, "", "", "", "") is None
-
-
-def test_preset_labels_fill_their_slots():
-    page = {"items": [{"s": 3, "k": "room", "t": "http://h/x", "n": "X"}, {"s": 9, "n": "bad"}]}
-    assert presenters.preset_labels(page) == ["", "", "X", ""]

@@ -25,27 +25,10 @@ for key, value in {
 from kivy.base import EventLoop  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 
+from device.ui.staging import mount, unmount  # noqa: E402  (any App, not only the unit's)
 from host.app.app import PhoneApp  # noqa: E402
 from host.bumble_backend import BUMBLE_BACKENDS  # noqa: E402
 from host.client import DeviceClient  # noqa: E402
-from tests.ui.engine_thread import EngineThread  # noqa: E402
-
-
-def mount(app: PhoneApp) -> PhoneApp:
-    from kivy.lang.parser import global_idmap
-
-    EventLoop.ensure_window()
-    object.__setattr__(global_idmap["app"], "_obj", None)  # kv's app: this one
-    app.root = app.build()
-    Window.add_widget(app.root)
-    app.dispatch("on_start")
-    return app
-
-
-def unmount(app: PhoneApp) -> None:
-    app.dispatch("on_stop")
-    for child in list(Window.children):
-        Window.remove_widget(child)
 
 
 @pytest.fixture
@@ -75,16 +58,3 @@ def phone(phone_window, tmp_path) -> Iterator[Callable[[int], PhoneApp]]:
     yield start
     for app in apps:
         unmount(app)
-
-
-@pytest.fixture
-def engines(tmp_path) -> Iterator[Callable[..., EngineThread]]:
-    runners: list[EngineThread] = []
-
-    def make(**sections: dict) -> EngineThread:
-        runners.append(EngineThread(tmp_path, **sections))
-        return runners[-1]
-
-    yield make
-    for runner in runners:
-        runner.close()
