@@ -34,6 +34,11 @@ class AudioConfig:
     volume: int = 50  # percent, 0..100
     mode: str = "live"  # "live" or "road"
 
+    @property
+    def chosen_output_path(self) -> Path:
+        """The driver's choice of output from Settings, used while ``output`` is auto."""
+        return default_state_dir() / "audio.json"
+
 
 @dataclass(frozen=True)
 class LiveConfig:

@@ -11,14 +11,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from device.audio.outputs import OutputError
+from device.audio.outputs import AudioOutput, OutputError
 from device.catalog import Catalog, CatalogError
 from device.config import Config
 from device.core.art_cache import ArtCache
 from device.core.car_state import CarState
 from device.core.catalog_service import CatalogService, CatalogSettings
+from device.core.output_choice import OutputChoice, open_start_output
 from device.core.player import Player
-from device.core.player_setup import build_player, open_configured_output
+from device.core.player_setup import build_player
 from device.core.power import PowerManager, run_power_off_command
 from device.frontends.commands import UnitServices, execute
 from device.frontends.control_socket import ControlServer, EngineAlreadyRunning
@@ -72,14 +73,21 @@ class Engine:
     def __init__(self, config: Config) -> None:
         self.config = config
         try:
-            self.output = open_configured_output(config.audio.output, config.audio.frames_per_block)
+            output = open_start_output(
+                config.audio.output,
+                config.audio.frames_per_block,
+                config.audio.chosen_output_path,
+            )
         except OutputError as exc:
             raise EngineError(f"audio.output {config.audio.output!r}: {exc}") from None
-        self.player = build_player(config, self.output, art=ArtCache(config.engine.art_dir))
+        self.player = build_player(config, output, art=ArtCache(config.engine.art_dir))
         self.catalog = open_catalog_service(config, self.player)
         self.car = CarState()
         self.events = EventHub(self.player, self.car)
         self.services = UnitServices(self.player, self.catalog, car=self.car)
+        self.services.audio = OutputChoice(
+            self.player, config.audio.frames_per_block, config.audio.chosen_output_path
+        )
         self.power = PowerManager(
             self.player,
             save_state=self._save_state,
@@ -98,6 +106,11 @@ class Engine:
         )
         self.link: LinkServer | None = None
         self._unsubscribe_link: Callable[[], None] | None = None
+
+    @property
+    def output(self) -> AudioOutput:
+        """Where the audio goes now (the driver may switch it in Settings)."""
+        return self.player.output
 
     async def start(self) -> None:
         try:

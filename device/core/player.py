@@ -108,6 +108,23 @@ class Player:
         self._output.start(self._renderer, paced=paced)
         self._ticker = asyncio.create_task(self._tick_forever(), name="player-ticker")
 
+    async def switch_output(self, output: AudioOutput) -> AudioOutput:
+        """Play through ``output`` from now on (the driver chose another in Settings); the
+        old output is stopped and returned. What plays goes on: the renderer is the same, only
+        its puller changes, so a switch costs the old device's queued blocks, no more."""
+        old, self._output = self._output, output
+        await asyncio.to_thread(old.stop)
+        self._output_failed = False
+        output.set_volume(self._volume)
+        output.start(self._renderer, paced=True)
+        self._lag = LagMeter(output_latency_ms=output.latency_ms)
+        self._emit_state()
+        return old
+
+    @property
+    def output(self) -> AudioOutput:
+        return self._output
+
     async def close(self) -> None:
         await self._stop_source()
         await self._artwork.close()

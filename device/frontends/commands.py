@@ -33,6 +33,7 @@ from device.protocol import (
     Volume,
     Watch,
 )
+from device.protocol.audio_messages import Output, Outputs
 from device.protocol.catalog_messages import CATALOG_COMMANDS
 from device.protocol.link_messages import (
     LINK_COMMANDS,
@@ -58,6 +59,14 @@ class LinkControl(Protocol):
     async def forget(self, address: str) -> None: ...
 
 
+class AudioChoice(Protocol):
+    """Where the audio goes (device.core.output_choice)."""
+
+    async def choices(self) -> dict[str, object]: ...
+
+    async def use(self, spec: str) -> None: ...
+
+
 class KnobControl(Protocol):
     """Who the panel's knob talks to (device.frontends.panel)."""
 
@@ -73,6 +82,7 @@ class UnitServices:
     link: LinkControl | None = None
     car: CarState = field(default_factory=CarState)
     panel: KnobControl | None = None
+    audio: AudioChoice | None = None
 
 
 async def execute(services: UnitServices, command: Command) -> Message:
@@ -85,6 +95,13 @@ async def execute(services: UnitServices, command: Command) -> Message:
         if isinstance(command, Driving):
             services.car.set_driving(command.on)
             return Ok(re=command.id, data={"driving": command.on})
+        if isinstance(command, Outputs | Output):
+            if services.audio is None:
+                return Error(re=command.id, code=ErrorCode.REFUSED, msg="outputs are fixed here")
+            if isinstance(command, Outputs):
+                return Ok(re=command.id, data=await services.audio.choices())
+            await services.audio.use(command.spec)
+            return Ok(re=command.id, data=state_event(player.snapshot()).args())
         if isinstance(command, Knob):
             # Without a panel the screen's request is moot, not wrong: a desk keyboard
             # still moves its focus.

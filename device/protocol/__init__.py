@@ -5,6 +5,7 @@ framing used on byte streams (Unix socket) and on BLE GATT (fragments fitting a 
 No I/O and no third-party imports, so every remote can depend on it.
 """
 
+from device.protocol.audio_messages import Output, Outputs
 from device.protocol.catalog_messages import (
     MAX_PAGE,
     Browse,
@@ -80,6 +81,8 @@ __all__ = [
     "Next",
     "NowPlaying",
     "Ok",
+    "Output",
+    "Outputs",
     "PairConfirm",
     "PairOpen",
     "Pairing",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from device.protocol.audio_messages import AUDIO_COMMANDS
 from device.protocol.catalog_messages import CATALOG_COMMANDS
 from device.protocol.link_messages import LINK_COMMANDS, LINK_EVENTS, RELAY_COMMANDS
 from device.protocol.messages import PLAYER_COMMANDS, PLAYER_EVENTS, Command, Event
@@ -17,6 +18,7 @@ COMMANDS: dict[str, type[Command]] = {
         *LINK_COMMANDS,
         *RELAY_COMMANDS,
         *PANEL_COMMANDS,
+        *AUDIO_COMMANDS,
     )
 }
 EVENTS: dict[str, type[Event]] = {e.name: e for e in (*PLAYER_EVENTS, *LINK_EVENTS, *PANEL_EVENTS)}

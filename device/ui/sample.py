@@ -104,3 +104,15 @@ def write_sample_cover(path: Path, size: int = 96) -> Path:
     texture.blit_buffer(bytes(pixels), colorfmt="rgba", bufferfmt="ubyte")
     CoreImage(texture).save(str(path))
     return path
+
+
+# The engine's reply to ``outputs`` on a unit with a DAC HAT and a USB card plugged in.
+SAMPLE_OUTPUTS = {
+    "current": "pyaudio:snd_rpi_hifiberry_dac: HifiBerry DAC HiFi pcm5102a-hifi-0 (hw:0,0)",
+    "choices": [
+        "pyaudio:snd_rpi_hifiberry_dac: HifiBerry DAC HiFi pcm5102a-hifi-0 (hw:0,0)",
+        "pyaudio:USB Audio Device: USB Audio (hw:1,0)",
+        "pyaudio:default",
+        "null",
+    ],
+}

@@ -134,6 +134,14 @@ def stage(
         app.show_screen(screen)
         settle(2)
         shown_screen = app.root.ids.screens.current_screen
+        if screen == "settings":
+            from device.ui.sample import SAMPLE_OUTPUTS
+            from device.ui.screens.settings import shown_outputs
+
+            shown_screen.current_output = SAMPLE_OUTPUTS["current"]
+            shown_screen.outputs = shown_outputs(
+                SAMPLE_OUTPUTS["current"], SAMPLE_OUTPUTS["choices"]
+            )
         if screen == "search":
             shown_screen.typing = view == "typing"
             shown_screen.query = "late ja" if view == "typing" else ""

@@ -33,3 +33,12 @@ def test_preset_labels_fill_their_slots_and_skip_what_is_not_a_slot():
     page = {"items": [{"s": 3, "k": "room", "t": "http://h/x", "n": "X"}, {"s": 9, "n": "bad"}]}
     page["items"] += [{"s": 1, "k": "album", "t": "Lanterns"}, "garbage"]
     assert preset_labels(page) == ["Lanterns", "", "X", ""]
+
+
+def test_an_output_choice_never_names_a_file():
+    """A remote may move the audio between devices, never into a file of its choosing."""
+    from device.protocol import Output, ProtocolError
+
+    with pytest.raises(ProtocolError, match="spec must be"):
+        Output(spec="file:/var/lib/drivetime/catalog.sqlite")
+    assert Output(spec="pyaudio:USB Audio").spec == "pyaudio:USB Audio"

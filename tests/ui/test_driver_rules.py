@@ -31,7 +31,7 @@ CONTROLS = {
     "library": 3 + 1,
     "more": 0,  # two tiles: Bluetooth, Settings
     "bluetooth": 1 + 1,  # pair, page down
-    "settings": 5,
+    "settings": 5 + 3,  # theme, language, three outputs
 }
 
 

@@ -77,3 +77,29 @@ def test_unknown_values_fall_back_to_the_defaults(window, tmp_path):
     path = tmp_path / "ui.json"
     path.write_text(json.dumps({"theme": "purple", "language": "tlh", "future": 1}))
     assert load_settings(path) == UiSettings()
+
+
+def test_the_driver_moves_the_audio_to_another_output_from_settings(
+    ui, engines, tmp_path, monkeypatch
+):
+    from device.ui.screens.settings import output_label
+    from tests.audio.conftest_outputs import ALSA_FILE_CONF, CAPTURE_ENV
+
+    monkeypatch.setenv("ALSA_CONFIG_PATH", str(ALSA_FILE_CONF))  # PortAudio without a card
+    monkeypatch.setenv(CAPTURE_ENV, str(tmp_path / "heard.raw"))
+    runner = engines(audio={"output": "auto"})
+    engine = runner.start()
+    assert engine.output.spec == "pyaudio"  # the default device
+    app = ui(runner.config)
+    wait_until(lambda: app.engine_connected, "connected")
+    settings = _open_settings(app)
+    wait_until(lambda: settings.outputs != [], "the engine's outputs on screen")
+    ids = settings.ids
+    assert ids.output_1.text == "Default" and ids.output_1.accent  # the one in use, first
+    labels = [ids.output_2.text, ids.output_3.text]
+    target = ids.output_2 if labels[0] != "Silent" else ids.output_3
+    chosen = settings.outputs[[ids.output_1, ids.output_2, ids.output_3].index(target)][0]
+    tap(target)
+    wait_until(lambda: engine.output.spec == chosen, "the engine plays there now", 10)
+    wait_until(lambda: settings.current_output == chosen and ids.output_1.accent, "shown")
+    assert ids.output_1.text == output_label(chosen)  # now the one in use comes first

@@ -13,6 +13,7 @@ PortAudio (pyaudio) is imported only when a ``pyaudio`` spec is opened.
 from __future__ import annotations
 
 import difflib
+import logging
 from typing import Any
 
 from device.audio.outputs.base import (
@@ -28,10 +29,26 @@ __all__ = [
     "OutputError",
     "OutputSpecError",
     "open_output",
+    "output_choices",
 ]
+
+log = logging.getLogger(__name__)
 
 KINDS = ("null", "file", "pyaudio")
 SPEC_HELP = "expected 'null', 'file:<path>', 'pyaudio' or 'pyaudio:<device name>'"
+
+
+def output_choices() -> list[str]:
+    """Specs a driver could choose among now: each PortAudio output device by name, then
+    ``null``. PortAudio that cannot start (no sound system at all) offers only ``null``."""
+    try:
+        from device.audio.outputs.pyaudio_output import output_device_names
+
+        names = output_device_names()
+    except (OSError, ImportError) as exc:
+        names = []
+        log.info("no PortAudio devices to offer: %s", exc)
+    return [f"pyaudio:{name}" for name in names] + ["null"]
 
 
 def open_output(

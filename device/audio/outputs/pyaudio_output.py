@@ -70,6 +70,16 @@ def choose_device_rate(
     raise OutputError(f"the output device supports none of the rates {sorted(set(candidates))}")
 
 
+def output_device_names() -> list[str]:
+    """The names of PortAudio's output devices, in its order (empty when it finds none)."""
+    pa = pyaudio.PyAudio()
+    try:
+        devices = [pa.get_device_info_by_index(i) for i in range(pa.get_device_count())]
+    finally:
+        pa.terminate()
+    return [str(d["name"]) for d in devices if d.get("maxOutputChannels", 0) > 0]
+
+
 def match_device(devices: Iterable[dict[str, Any]], name: str) -> dict[str, Any]:
     """The output device whose name equals ``name`` or else contains it (case-insensitive)."""
     outputs = [d for d in devices if d.get("maxOutputChannels", 0) > 0]

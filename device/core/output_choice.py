@@ -1,0 +1,61 @@
+"""The driver's choice of audio output, made in Settings and kept for the next start.
+
+The config file's ``audio.output`` wins when it names an output (an installer chose it);
+with ``auto`` (the default) the driver's last choice is used, kept in ``<state>/audio.json``
+(written whole or not at all). A kept choice that cannot be opened any more (the USB DAC is
+gone) falls back to ``auto``, logged: the car must play.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from device.audio.outputs import AudioOutput, OutputError, output_choices
+from device.core.player import Player
+from device.core.player_setup import AUTO_OUTPUT, open_configured_output
+from device.durable_file import CorruptFile, read_json_object, write_json
+
+log = logging.getLogger(__name__)
+
+
+def kept_output(path: Path) -> str | None:
+    try:
+        stored = read_json_object(path)
+    except CorruptFile as exc:
+        log.error("audio choice unreadable, using the config's: %s", exc)
+        return None
+    spec = (stored or {}).get("output")
+    return spec if isinstance(spec, str) and spec else None
+
+
+def open_start_output(configured: str, frames_per_block: int, path: Path) -> AudioOutput:
+    """The output to start with: the config's, or with ``auto`` the driver's kept choice."""
+    kept = kept_output(path) if configured == AUTO_OUTPUT else None
+    if kept is not None:
+        try:
+            return open_configured_output(kept, frames_per_block)
+        except OutputError as exc:
+            log.warning("the chosen output %s cannot be opened (%s): using auto", kept, exc)
+    return open_configured_output(configured, frames_per_block)
+
+
+class OutputChoice:
+    def __init__(self, player: Player, frames_per_block: int, path: Path) -> None:
+        self._player, self._frames_per_block, self._path = player, frames_per_block, path
+
+    async def choices(self) -> dict[str, object]:
+        choices = await asyncio.to_thread(output_choices)
+        return {"current": self._player.output.spec, "choices": choices}
+
+    async def use(self, spec: str) -> None:
+        """Switch to ``spec`` now and keep it. ValueError (the driver's words) when it cannot
+        be opened; what plays keeps playing on the old output then."""
+        try:
+            output = await asyncio.to_thread(open_configured_output, spec, self._frames_per_block)
+        except OutputError as exc:
+            raise ValueError(f"{spec} cannot be used: {exc}") from None
+        await self._player.switch_output(output)
+        await asyncio.to_thread(write_json, self._path, {"output": spec})
+        log.info("audio output now %s", spec)
