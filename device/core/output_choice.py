@@ -44,6 +44,7 @@ def open_start_output(configured: str, frames_per_block: int, path: Path) -> Aud
 class OutputChoice:
     def __init__(self, player: Player, frames_per_block: int, path: Path) -> None:
         self._player, self._frames_per_block, self._path = player, frames_per_block, path
+        self._switching = asyncio.Lock()  # a double tap, or the screen and ctl at once
 
     async def choices(self) -> dict[str, object]:
         choices = await asyncio.to_thread(output_choices)
@@ -52,10 +53,20 @@ class OutputChoice:
     async def use(self, spec: str) -> None:
         """Switch to ``spec`` now and keep it. ValueError (the driver's words) when it cannot
         be opened; what plays keeps playing on the old output then."""
-        try:
-            output = await asyncio.to_thread(open_configured_output, spec, self._frames_per_block)
-        except OutputError as exc:
-            raise ValueError(f"{spec} cannot be used: {exc}") from None
-        await self._player.switch_output(output)
-        await asyncio.to_thread(write_json, self._path, {"output": spec})
-        log.info("audio output now %s", spec)
+        async with self._switching:
+            previous = self._player.output.spec
+            try:
+                output = await asyncio.to_thread(
+                    open_configured_output, spec, self._frames_per_block
+                )
+                await self._player.switch_output(output)
+            except OutputError as exc:
+                if self._player.output.spec != previous:  # opened, but would not start
+                    await self._player.switch_output(
+                        await asyncio.to_thread(
+                            open_configured_output, previous, self._frames_per_block
+                        )
+                    )
+                raise ValueError(f"{spec} cannot be used: {exc}") from None
+            await asyncio.to_thread(write_json, self._path, {"output": spec})
+            log.info("audio output now %s", spec)

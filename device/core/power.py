@@ -38,22 +38,28 @@ class PowerManager:
         self._power_off = power_off
         self.delay_s, self.fade_s = delay_s, fade_s
         self._shutdown: asyncio.Task[None] | None = None
+        self._ignition_off = False
         self.saved_after_s = -1.0  # the last shutdown: ignition off → state saved
         self.faded_after_s = -1.0  # ignition off → audio silent
 
     @property
     def shutting_down(self) -> bool:
-        return self._shutdown is not None and not self._shutdown.done()
+        return self._ignition_off
 
     def ignition(self, on: bool) -> None:
-        """The panel's ignition line changed (event loop)."""
-        if not on and not self.shutting_down:
+        """The panel's ignition line changed (event loop). Repeats change nothing."""
+        if not on and not self._ignition_off:
+            self._ignition_off = True
             self._shutdown = asyncio.get_running_loop().create_task(
                 self._shut_down(time.monotonic()), name="ignition off"
             )
-        elif on and self.shutting_down:
-            assert self._shutdown is not None
-            self._shutdown.cancel()
+        elif on and self._ignition_off:
+            # Whatever became of the shutdown (counting down, or a power-off that failed),
+            # the car is on again: cancel it, bring the audio back, say so.
+            self._ignition_off = False
+            if self._shutdown is not None:
+                self._shutdown.cancel()
+                self._shutdown = None
             self._player.restore_volume()
             self._publish(Power(state="on"))
             log.info("ignition back on: shutdown cancelled")

@@ -36,7 +36,6 @@ from device.protocol import (
     PresetPlay,
     PresetSet,
     Resume,
-    Volume,
 )
 from device.protocol.panel_messages import KNOB_LEASE_S
 from hw.panel.events import (
@@ -53,6 +52,7 @@ from hw.panel.events import (
 log = logging.getLogger(__name__)
 
 FLOWING = ("connecting", "buffering", "playing", "reconnecting")
+MAX_LABEL = 64  # a preset button's words; the protocol allows more, a button shows less
 STREAM_SUFFIXES = (".opus", ".ogg", ".oga", ".mp3")
 
 
@@ -113,9 +113,10 @@ class PanelFrontend(PlayerListener):
             if self.screen_has_knob:
                 self._to_screen(PanelInput(control="knob", action="turn", steps=event.steps))
             else:
-                volume = self._services.player.snapshot().volume
+                # Read and set in one go: two turns handled in one pass must both count.
+                player = self._services.player
                 step = event.steps * self._volume_step
-                self._run(Volume(percent=max(0, min(100, volume + step))))
+                player.set_volume(max(0, min(100, player.snapshot().volume + step)))
         elif isinstance(event, ControlPressed):
             self._pressed(event)
         elif isinstance(event, IgnitionChanged):
@@ -156,13 +157,12 @@ class PanelFrontend(PlayerListener):
         room = player.snapshot().room
         song = player.now_playing
         if room.startswith(("http://", "https://")):
-            command: Command = PresetSet(
-                slot=slot, kind="room", target=room, label=await self._room_name(room)
-            )
+            label = (await self._room_name(room))[:MAX_LABEL]
+            command: Command = PresetSet(slot=slot, kind="room", target=room, label=label)
         elif room and song is not None and (song.album or song.artist):
             kind = "album" if song.album else "artist"
             target = song.album or song.artist
-            command = PresetSet(slot=slot, kind=kind, target=target, label=target)
+            command = PresetSet(slot=slot, kind=kind, target=target, label=target[:MAX_LABEL])
         else:
             log.info("preset %d held with nothing playing: nothing stored", slot)
             return
@@ -209,7 +209,12 @@ class PanelFrontend(PlayerListener):
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("panel action failed", exc_info=task.exception())
 
 
 def _open_device(spec: str, on_event: Any, on_connection: Any) -> Any:

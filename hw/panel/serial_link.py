@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 REOPEN_S = 0.5
 READ_TIMEOUT_S = 0.05  # how often the reader looks up when nothing arrives
+WRITE_TIMEOUT_S = 0.1  # a panel that stops reading: give up the write, not the thread
 REPEAT_WINDOW_S = 1.0  # a seq seen again within this is the panel resending, not a new event
 
 
@@ -48,6 +49,7 @@ class SerialPanel:
         self._port: serial.Serial | None = None
         self._leds, self._backlight = 0, 255
         self._state_sent_at = 0.0
+        self._state_changed = False
         self._last_seen: tuple[int, float] | None = None  # (seq, when)
         self.connected = False
         self.frames = 0  # good frames read
@@ -64,20 +66,27 @@ class SerialPanel:
             self._thread.join(timeout_s)
 
     def set_leds(self, mask: int) -> None:
-        """Light preset ``i`` with bit ``i - 1`` (bit 4: back)."""
+        """Light preset ``i`` with bit ``i - 1`` (bit 4: back). Any thread; never blocks:
+        the port's thread sends it (a panel that stops reading must not stall the caller)."""
         self._leds = mask & 0x1F
-        self._send_state()
+        self._state_changed = True
 
     def set_backlight(self, level: int) -> None:
         self._backlight = max(0, min(255, level))
-        self._send_state()
+        self._state_changed = True
 
     # --- the port's thread ----------------------------------------------------------------
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                port = serial.Serial(self.path, self.baud, timeout=READ_TIMEOUT_S, exclusive=True)
+                port = serial.Serial(
+                    self.path,
+                    self.baud,
+                    timeout=READ_TIMEOUT_S,
+                    write_timeout=WRITE_TIMEOUT_S,
+                    exclusive=True,
+                )
             except (serial.SerialException, OSError, ValueError) as exc:
                 log.debug("panel %s not there: %s", self.path, exc)
                 self._stopping.wait(self._reopen_s)
@@ -101,7 +110,8 @@ class SerialPanel:
                 for kind, seq, fields in reader.feed(data):
                     self._receive(kind, seq, fields)
                 self.dropped = reader.dropped
-                if time.monotonic() - self._state_sent_at > codec.STATE_REFRESH_MS / 1000:
+                stale = time.monotonic() - self._state_sent_at > codec.STATE_REFRESH_MS / 1000
+                if self._state_changed or stale:
                     self._send_state()
         except (serial.SerialException, OSError) as exc:
             log.warning("panel %s lost: %s", self.path, exc)
@@ -126,6 +136,7 @@ class SerialPanel:
             self._on_event(event)
 
     def _send_state(self) -> None:
+        self._state_changed = False
         self._state_sent_at = time.monotonic()
         self._write(codec.encode(codec.LEDS, 0, self._leds))
         self._write(codec.encode(codec.BACKLIGHT, 0, self._backlight))

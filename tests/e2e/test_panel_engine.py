@@ -223,3 +223,23 @@ def test_the_light_level_is_kept_for_screens_that_connect_later(tmp_path):
             await engine.close()
 
     asyncio.run(scenario())
+
+
+def test_a_failed_power_off_is_undone_by_the_ignition_coming_back(tmp_path):
+    power = {"shutdown_delay_s": 0.3, "fade_s": 0.1, "poweroff_command": "false"}
+
+    async def scenario():
+        engine, hands, events = await _unit(tmp_path, "fake", power=power)
+        try:
+            hands.do(IgnitionChanged(on=False))
+            hands.do(IgnitionChanged(on=False))  # the panel re-reporting: no second shutdown
+            await _until(lambda: Power(state="powering_off") in events, "power-off tried")
+            await asyncio.sleep(0.2)  # `false` failed: the unit is still here, silent
+            hands.do(IgnitionChanged(on=True))
+            await _until(lambda: events[-1] == Power(state="on"), "on again")
+            assert engine.output._volume.target_gain == 1.0  # the driver's 100 %, back
+            assert [e.state for e in events if isinstance(e, Power)].count("powering_off") == 1
+        finally:
+            await engine.close()
+
+    asyncio.run(scenario())

@@ -333,3 +333,32 @@ def test_a_radio_that_cannot_be_opened_leaves_the_unit_playing_without_a_phone(t
     link, volume = asyncio.run(scenario())
     assert link is None
     assert PlayerState(**volume).volume == 20
+
+
+def test_a_phone_cannot_take_the_knob_or_move_the_audio(tmp_path):
+    """The screen's commands stay the screen's: a paired phone holding the knob would keep it
+    from the volume, and moving the audio elsewhere (or to none) is the driver's choice."""
+    from device.protocol import Knob, Output, Outputs
+    from host.client import CommandFailed
+
+    async def scenario():
+        engine, screen = await _unit(tmp_path)
+        phone = _phone(tmp_path, engine.link.phone_port)
+        try:
+            await _pair(engine, screen, phone)
+            refused = []
+            for command in (Knob(focus=True), Outputs(), Output(spec="null")):
+                with pytest.raises(CommandFailed) as failure:
+                    await phone.request(command)
+                refused.append(failure.value.error.code)
+            status = PlayerState(**(await phone.request(Status())).data)
+            return refused, status, engine.output.spec
+        finally:
+            await phone.close()
+            await close_stacks()
+            await screen.close()
+            await engine.close()
+
+    refused, status, output = asyncio.run(scenario())
+    assert refused == ["refused"] * 3
+    assert output == "null" and status.state == "idle"  # nothing changed

@@ -47,7 +47,7 @@ from device.frontends.link.pairing import (
 )
 from device.frontends.link.radio import Radio, VirtualRadio, open_radio
 from device.frontends.link.session import AudioSink, Execute, LinkSession
-from device.protocol import Command, Message
+from device.protocol import Command, Error, ErrorCode, Knob, Message, Output, Outputs
 from device.protocol.gatt import SERVICE_UUID
 from device.protocol.link_messages import Forget
 
@@ -75,6 +75,9 @@ class _Link:
     pairing_started: bool = False
     trusted_as: str | None = None  # the bond this connection is trusted as
     grace: asyncio.TimerHandle | None = None  # hangs up if still untrusted by then
+
+
+SCREEN_ONLY_COMMANDS = (Knob, Output, Outputs)
 
 
 class LinkServer:
@@ -252,7 +255,14 @@ class LinkServer:
         self._spawn(self._advertise())
 
     async def _execute_from(self, connection: Connection, command: Command) -> Message:
-        """Run a phone's command; "forget" with no address means the phone that sent it."""
+        """Run a phone's command; "forget" with no address means the phone that sent it.
+        The screen's own commands are not a phone's: holding the panel's knob would keep it
+        from the volume, and moving the audio to another device (or to none) is the driver's
+        choice on the unit."""
+        if isinstance(command, SCREEN_ONLY_COMMANDS):
+            return Error(
+                re=command.id, code=ErrorCode.REFUSED, msg=f"{command.name}: on the unit only"
+            )
         link = self._links.get(connection)
         if isinstance(command, Forget) and not command.address and link and link.trusted_as:
             command = dataclasses.replace(command, address=link.trusted_as)
