@@ -81,6 +81,9 @@ NIGHT_FROM_HOUR, DAY_FROM_HOUR = 19, 7  # "auto" theme without a light sensor
 # shadow does not flip the screen back and forth.
 NIGHT_BELOW_PERMILLE, DAY_ABOVE_PERMILLE = 100, 150
 KNOB_RENEW_S = 1.0  # the engine's lease lasts 3 s: renewed well before it runs out
+# Left on a list with nothing touched for this long, the knob goes back to the volume: a
+# driver who glanced away must not find the volume knob moving a focus ring instead.
+KNOB_IDLE_S = 20.0
 AUTO_THEME_CHECK_S = 60.0
 
 # Keys of a keyboard on a desk, standing in for the panel's knob and back button.
@@ -162,6 +165,7 @@ class DrivetimeApp(App):
         self._auto_theme = Clock.create_trigger(self._follow_auto_theme, AUTO_THEME_CHECK_S)
         self._renew_knob = Clock.create_trigger(self._claim_knob, KNOB_RENEW_S)
         self._knob_held = False
+        self._last_input = time.monotonic()  # a touch, a key, a turn of the knob
         self._pending: dict[str, Any] = {}  # event name (or CONNECTION) → newest value
         self._pending_lock = threading.Lock()
         self._queued_room = ""
@@ -180,7 +184,7 @@ class DrivetimeApp(App):
         return RootLayout()
 
     def on_start(self) -> None:
-        Window.bind(on_key_down=self._on_key_down)
+        Window.bind(on_key_down=self._on_key_down, on_touch_down=self._on_touch_down)
         if self._connect:
             self.link = EngineLink(
                 self.unit_config.engine.socket_path,
@@ -190,7 +194,7 @@ class DrivetimeApp(App):
             self.link.start()
 
     def on_stop(self) -> None:
-        Window.unbind(on_key_down=self._on_key_down)
+        Window.unbind(on_key_down=self._on_key_down, on_touch_down=self._on_touch_down)
         self._auto_theme.cancel()
         self._renew_knob.cancel()
         if self.link is not None:
@@ -267,7 +271,18 @@ class DrivetimeApp(App):
             self.power_words = ""
         self._refresh_banner()
 
+    def _on_touch_down(self, *_args: Any) -> bool:
+        self._noticed_input()
+        return False  # only noticed: the touch goes on to the widgets
+
+    def _noticed_input(self) -> None:
+        idle = time.monotonic() - self._last_input >= KNOB_IDLE_S
+        self._last_input = time.monotonic()
+        if idle and not self._knob_held:
+            self._claim_knob()
+
     def _apply_panel_input(self, event: PanelInput) -> None:
+        self._noticed_input()
         if event.control == "back":
             self.go_back()
         elif event.action == "turn":
@@ -418,12 +433,16 @@ class DrivetimeApp(App):
     def play_item(self, item: Item) -> None:
         """Play what a list tile stands for, then show it playing."""
         command: Command
-        if item.kind == "room":
-            command = Join(url=item.target)
-        elif item.kind in ("track", "album", "artist", "playlist"):
-            command = Queue(kind=item.kind, target=item.target, artist=item.extra)
-        else:
-            raise ValueError(f"nothing to play for a {item.kind!r} item")
+        try:
+            if item.kind == "room":
+                command = Join(url=item.target)
+            elif item.kind in ("track", "album", "artist", "playlist"):
+                command = Queue(kind=item.kind, target=item.target, artist=item.extra)
+            else:
+                raise ValueError(f"nothing to play for a {item.kind!r} item")
+        except ValueError as exc:  # a name too long for the protocol: say so, do not crash
+            self._set_notice(str(exc))
+            return
         self._send(command, lambda _reply: self.show_screen("now_playing"))
 
     def choose_mode(self, mode: str) -> None:
@@ -492,9 +511,11 @@ class DrivetimeApp(App):
         self._claim_knob()
 
     def _claim_knob(self, _dt: float = 0.0) -> None:
-        """Hold the panel's knob while navigating (any screen but Now playing, or a dialog);
-        on Now playing it is the volume. The engine's lease is renewed while held."""
-        wants = self.current_screen != "now_playing" or self.pairing_dialog is not None
+        """Hold the panel's knob while navigating (any screen but Now playing, or a dialog)
+        and touched or turned within ``KNOB_IDLE_S``; otherwise it is the volume. The
+        engine's lease is renewed while held."""
+        navigating = self.current_screen != "now_playing" or self.pairing_dialog is not None
+        wants = navigating and time.monotonic() - self._last_input < KNOB_IDLE_S
         if wants:
             self._send(Knob(focus=True), quiet=True)
             self._renew_knob()
@@ -517,6 +538,7 @@ class DrivetimeApp(App):
     def _on_key_down(
         self, _window: Any, key: int, _scancode: int, codepoint: str | None, *_args: Any
     ) -> bool:
+        self._noticed_input()
         screen = self.root.ids.screens.current_screen if self.root is not None else None
         if getattr(screen, "typing", False) and self._type(screen, key, codepoint):
             return True

@@ -41,6 +41,7 @@ class ItemList(BoxLayout):
 
     def __init__(self, **kwargs: Any) -> None:
         self._tiles: list[Tile] = []
+        self._asked_more_at = -1  # the offset of a page asked for and not yet shown
         super().__init__(**kwargs)
         self.bind(
             items=self._refresh, first=self._refresh, locked=self._refresh, total=self._refresh
@@ -49,19 +50,24 @@ class ItemList(BoxLayout):
 
     def show(self, items: list[Item], total: int | None = None) -> None:
         """Replace the list (back to its first page)."""
+        self._asked_more_at = -1
         self.first = 0
         self.total = len(items) if total is None else max(total, len(items))
         self.items = list(items)
 
     def extend(self, items: list[Item], total: int) -> None:
         """Append the engine's next page."""
+        self._asked_more_at = -1
         self.total = max(total, len(self.items) + len(items))
         self.items = [*self.items, *items]
 
     def page_down(self) -> None:
-        if self.can_go_down:
+        # While the next page is on its way, stay put: a second tap would ask for the same
+        # page again (and show an empty one meanwhile).
+        if self.can_go_down and self._asked_more_at < 0:
             self.first += self.page_size
             if self.first + self.page_size > len(self.items) and self.total > len(self.items):
+                self._asked_more_at = len(self.items)
                 self.dispatch("on_need_more", len(self.items))
 
     def page_up(self) -> None:

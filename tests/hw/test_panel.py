@@ -182,3 +182,18 @@ def test_with_no_unit_listening_the_queue_keeps_the_newest_events():
         bench.press(1, hold_ms=30)
     assert bench.panel.discarded > 0
     assert len(bench.panel._queue) <= MAX_QUEUED
+
+
+def test_an_ignition_off_the_unit_missed_is_said_again():
+    """The unit was not listening (booting, restarting) when the ignition went off: the
+    panel gave the event up, but says the ignition again every few seconds, so the unit
+    still learns it and shuts down."""
+    bench = Bench()
+    bench.run(600)  # the ignition's starting state, known and acknowledged
+    bench.connected = False  # the unit is away
+    bench.run(4000, ignition=0)  # long past the resends of the "off"
+    assert bench.panel.gave_up >= 1
+    assert (codec.IGNITION, (0,)) not in bench.unit.events(codec.IGNITION)  # never got it
+    bench.connected = True
+    bench.run(5000, ignition=0)
+    assert (codec.IGNITION, (0,)) in bench.unit.events(codec.IGNITION)  # the unit has it now

@@ -76,3 +76,16 @@ def test_auto_theme_follows_the_light_sensor(ui, engines, tmp_path):
     panel.emit(LightChanged(900))
     wait_until(lambda: app.light_permille == 900, "the new level")
     assert app.theme is NIGHT
+
+
+def test_left_alone_on_a_list_the_knob_goes_back_to_the_volume(ui, engines, tmp_path, monkeypatch):
+    monkeypatch.setattr("device.ui.app.KNOB_IDLE_S", 1.5)
+    runner, engine, app, panel = _unit(ui, engines, tmp_path, audio={"volume": 50})
+    tap(app.root.ids.nav_rooms)
+    showing(app, "rooms")
+    wait_until(lambda: engine.panel.screen_has_knob, "the screen holds the knob")
+    wait_until(lambda: not engine.panel.screen_has_knob, "given back after 1.5 s untouched", 8)
+    panel.emit(KnobTurned(1))
+    wait_until(lambda: engine.player.snapshot().volume == 52, "the knob is the volume again")
+    tap(showing(app, "rooms").ids.chip_recent)  # the driver is back
+    wait_until(lambda: engine.panel.screen_has_knob, "held again")

@@ -84,7 +84,9 @@ class ListingScreen(Screen):
                 items, total = listing.items(reply.data)
                 self.ids.listing.extend(items, total)
 
-        self.app.send(listing.fetch(offset), more)
+        command = self._command(listing, offset)
+        if command is not None:
+            self.app.send(command, more)
 
     def _load(self, listing: Listing) -> None:
         self.heading, self.view_key = listing.title, listing.key
@@ -100,4 +102,15 @@ class ListingScreen(Screen):
                 items, total = listing.items(reply.data)
                 listing_widget.show(items, total)
 
-        self.app.send(listing.fetch(0), shown, quiet=True)  # the banner says if the engine is away
+        command = self._command(listing, 0)
+        if command is not None:
+            self.app.send(command, shown, quiet=True)  # the banner says if the engine is away
+
+    def _command(self, listing: Listing, offset: int) -> Command | None:
+        """The page's command; None (and the reason on screen) when a name from the catalog
+        is too long for the protocol — the screen must not fall over on a long tag."""
+        try:
+            return listing.fetch(offset)
+        except ValueError as exc:
+            self.app.say(str(exc))
+            return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from device.protocol import MAX_PAGE, Browse, Search
+from device.protocol.catalog_messages import MAX_QUERY_CHARS
 from device.ui import presenters
 from device.ui.i18n import N_, tr
 from device.ui.presenters import Item
@@ -75,6 +76,7 @@ def recent() -> Listing:
 
 def search_results(query: str, title: str) -> Listing:
     """Everything a query finds, one list: rooms live now, rooms that played it, your music."""
+    query = query[:MAX_QUERY_CHARS]  # a very long artist's name searches by its beginning
 
     def items(data: dict[str, Any]) -> tuple[list[Item], int]:
         found: list[Item] = []

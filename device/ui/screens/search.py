@@ -16,6 +16,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from device.protocol import Browse, Library
+from device.protocol.catalog_messages import MAX_QUERY_CHARS
 from device.ui import presenters
 from device.ui.i18n import N_, tr
 from device.ui.keyboard import DONE, typed
@@ -52,7 +53,7 @@ class SearchScreen(ListingScreen):
         if key == DONE:
             self.typing = False
         else:
-            self.query = typed(self.query, key)
+            self.query = typed(self.query, key)[:MAX_QUERY_CHARS]
 
     def on_pre_enter(self, *_args: Any) -> None:
         if not self.trail:

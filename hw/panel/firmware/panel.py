@@ -18,13 +18,13 @@ try:
     from hw.panel.firmware import ticks
     from hw.panel.firmware.buttons import Button
     from hw.panel.firmware.encoder import Encoder
-    from hw.panel.firmware.sensing import Ignition, Light
+    from hw.panel.firmware.sensing import IGNITION_REPORT_MS, Ignition, Light
 except ImportError:  # on the board the firmware's files lie flat in its root folder
     import panel_codec as codec
     import ticks
     from buttons import Button
     from encoder import Encoder
-    from sensing import Ignition, Light
+    from sensing import IGNITION_REPORT_MS, Ignition, Light
 
 FIRMWARE_VERSION = 1
 # The controls in their wire numbers (codec.CONTROL_KNOB = 0 … codec.CONTROL_BACK = 5); the
@@ -53,6 +53,7 @@ class Panel:
         self._next_seq = 0
         self._last_tick = None
         self._heartbeat_at = None
+        self._ignition_at = None  # when the ignition is next said again
         self.uptime_ms = 0
         self.leds = 0  # bit i: preset i + 1 lit, bit 4: back
         self.backlight = BACKLIGHT_AT_BOOT
@@ -81,6 +82,12 @@ class Panel:
         on = self._ignition.update(levels["ignition"], now_ms)
         if on is not None:
             self._queue_event(codec.IGNITION, (on,))
+            self._ignition_at = ticks.ticks_add(now_ms, IGNITION_REPORT_MS)
+        elif self._ignition.level is not None and (
+            self._ignition_at is None or ticks.ticks_diff(now_ms, self._ignition_at) >= 0
+        ):
+            self._ignition_at = ticks.ticks_add(now_ms, IGNITION_REPORT_MS)
+            self._queue_latest(codec.IGNITION, (self._ignition.level,))
         permille = self._light.update(levels["light"], now_ms)
         if permille is not None:
             self._queue_latest(codec.LIGHT, (permille,))

@@ -19,6 +19,9 @@ except ImportError:  # on the board the firmware's files lie flat in its root fo
     from buttons import Debouncer
 
 IGNITION_STABLE_MS = 500
+# The ignition is also said again this often: an "off" sent while the unit was not listening
+# (booting, restarting) and given up on must still reach it, or it never shuts down.
+IGNITION_REPORT_MS = 5000
 LIGHT_SAMPLE_MS = 100
 LIGHT_WINDOW = 8  # samples averaged: 0.8 s
 LIGHT_CHANGE_PERMILLE = 50  # 5 % of full scale
@@ -37,6 +40,11 @@ class Ignition:
         if self._debouncer.update(on, now_ms):
             return self._debouncer.level
         return None
+
+    @property
+    def level(self):
+        """The debounced state, 1 or 0; None until it has been stable once."""
+        return self._debouncer.level
 
 
 class Light:
