@@ -46,7 +46,7 @@ from device.protocol import (
     Search,
     Volume,
 )
-from device.protocol.catalog_messages import preset_labels
+from device.protocol.catalog_messages import MAX_QUERY_CHARS, preset_labels
 from host.app.items import Item, grouped_results, room_name
 from host.app.unit_link import Outcome, UnitLink
 from host.client import DeviceClient
@@ -232,7 +232,7 @@ class PhoneApp(App):
     def search(self, text: str) -> None:
         self._asked += 1
         asked = self._asked
-        query = text.strip()
+        query = text.strip()[:MAX_QUERY_CHARS]
         if not query:
             self.browse("tags")
             return
@@ -262,8 +262,10 @@ class PhoneApp(App):
         Clock.schedule_once(lambda _dt: self.notice == words and setattr(self, "notice", ""), 5)
 
     def store_preset(self, slot: int, item: Item) -> None:
-        kind = "room" if item.kind == "room" else item.kind
-        command = PresetSet(slot=slot, kind=kind, target=item.target, label=item.title[:64])
+        if item.kind != "room":
+            self.notice = "Presets from the phone hold rooms"
+            return
+        command = PresetSet(slot=slot, kind="room", target=item.target, label=item.title[:64])
         self._send(command, lambda _reply: self.play_preset_list())
 
     def play_preset_list(self) -> None:
