@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 from device.core.listener import PlayerListener, PlayerSnapshot
@@ -42,7 +41,6 @@ from hw.panel.events import (
     BACK_CONTROL,
     KNOB_CONTROL,
     ControlPressed,
-    Heartbeat,
     IgnitionChanged,
     KnobTurned,
     LightChanged,
@@ -73,8 +71,6 @@ class PanelFrontend(PlayerListener):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lit_room = ""
         self.device: Any = None  # SerialPanel or FakePanel
-        self.applied = 0  # panel events turned into something (for the bench)
-        self.on_applied: Callable[[PanelEvent], None] | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -123,11 +119,7 @@ class PanelFrontend(PlayerListener):
             self._power.ignition(event.on)
         elif isinstance(event, LightChanged):
             self._events.publish_kept(Light(permille=event.permille))
-        elif isinstance(event, Heartbeat):
-            return
-        self.applied += 1
-        if self.on_applied is not None:
-            self.on_applied(event)
+        # Heartbeats only say the panel is alive: the driver's link logs its coming and going.
 
     def _pressed(self, event: ControlPressed) -> None:
         if event.control == KNOB_CONTROL:

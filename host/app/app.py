@@ -257,9 +257,15 @@ class PhoneApp(App):
     def favorite(self, item: Item) -> None:
         self._send(Favorite(url=item.target), lambda _reply: self._say(f"{item.title}: a favorite"))
 
-    def _say(self, words: str) -> None:
+    def _say(self, words: str, seconds: float = 5.0) -> None:
+        """Show ``words`` in the banner for ``seconds`` (unless something newer replaced them)."""
         self.notice = words
-        Clock.schedule_once(lambda _dt: self.notice == words and setattr(self, "notice", ""), 5)
+
+        def clear(_dt: float) -> None:
+            if self.notice == words:
+                self.notice = ""
+
+        Clock.schedule_once(clear, seconds)
 
     def store_preset(self, slot: int, item: Item) -> None:
         if item.kind != "room":
