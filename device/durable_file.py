@@ -23,16 +23,39 @@ class CorruptFile(ValueError):
     """The file exists but is not the JSON object it should be; it has been set aside."""
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def temporary_name(name: str) -> str:
+    """The neighbour a file called ``name`` is written to before the rename; one left behind
+    (power cut mid-write) may be removed."""
+    return f".{name}{_TEMPORARY_SUFFIX}"
+
+
+def is_temporary_name(name: str) -> bool:
+    return name.startswith(".") and name.endswith(_TEMPORARY_SUFFIX)
+
+
+_TEMPORARY_SUFFIX = ".tmp"
+
+
+def write_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` durably. Not for concurrent writers of the same path
+    (they share the temporary neighbour): callers serialise them."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary = path.with_name(temporary_name(path.name))
     try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        try:
+            os.fchmod(fd, mode)  # the umask must not narrow it, nor an old file widen it
+            unwritten = memoryview(data)
+            while unwritten:
+                unwritten = unwritten[os.write(fd, unwritten) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
     directory = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

@@ -78,3 +78,28 @@ def test_import_linter_contracts_hold():
         [str(linter), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Loaded by an engine that only plays a room, they would cost start-up CPU at every ignition
+# (docs/performance.md): the other message families and the codec's tables, the TOML parser
+# without a config file, and ctypes.util, whose library lookup runs ``ldconfig -p``.
+NOT_NEEDED_TO_PLAY = (
+    "device.protocol.registry",
+    "device.protocol.link_messages",
+    "device.protocol.catalog_messages",
+    "device.protocol.panel_messages",
+    "ctypes.util",
+    "tomllib",
+    "difflib",
+)
+
+
+def test_playing_a_room_loads_only_what_playing_needs():
+    probe = "import sys, device.cli.unit, device.cli.play; print(' '.join(sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert "device.core.player" in loaded  # the probe did load the play path
+    assert sorted(loaded.intersection(NOT_NEEDED_TO_PLAY)) == []

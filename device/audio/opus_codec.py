@@ -1,10 +1,10 @@
 """Opus decode and encode: the one adapter module that calls libopus.
 
-libopus is reached through ctypes with the library handle opuslib already loaded, but not
-through opuslib's wrapper classes: they allocate output buffers on every call (~100x real time
-on this machine against ~400x for a direct call into a preallocated buffer) and some of their
-setters are broken. Function objects are taken with ``lib[name]`` so that our argument types
-never clash with the ones opuslib set on its own.
+libopus is reached through ctypes, not through opuslib's wrapper classes: they allocate output
+buffers on every call (~100x real time on this machine against ~400x for a direct call into a
+preallocated buffer) and some of their setters are broken. Function objects are taken with
+``lib[name]`` so that our argument types never clash with the ones opuslib sets when its
+handle is the one used (see ``_load_libopus``).
 
 Threading: a codec object belongs to one thread (the decode stage, the room source); libopus
 state is not thread-safe. Nothing here blocks or allocates per packet.
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import ctypes
 import weakref
-
-import opuslib.api
 
 from device.audio.packets import StreamInfo
 from device.audio.pcm import OPUS_RATE
@@ -32,7 +30,25 @@ _OPUS_GET_LOOKAHEAD = 4027
 _OPUS_RESET_STATE = 4028
 _OPUS_SET_GAIN = 4034
 
-_lib = opuslib.api.libopus
+LIBOPUS_SONAME = "libopus.so.0"
+
+
+def _load_libopus() -> ctypes.CDLL:
+    """libopus by its soname (stable since libopus 1.0); opuslib's lookup where that fails.
+
+    opuslib finds the library with ``ctypes.util.find_library``, which runs ``ldconfig -p`` in
+    a child process: 19 ms of CPU at every engine start on the 2-core VM (more on a Pi), for a
+    name the dynamic loader resolves itself.
+    """
+    try:
+        return ctypes.CDLL(LIBOPUS_SONAME)
+    except OSError:
+        import opuslib.api
+
+        return opuslib.api.libopus
+
+
+_lib = _load_libopus()
 
 
 def _function(name: str, restype: type | None, argtypes: list[type] | None) -> ctypes._CFuncPtr:

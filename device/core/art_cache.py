@@ -17,12 +17,12 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from device.audio.opus_head import Picture
+from device.durable_file import is_temporary_name, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ MAX_PICTURE_BYTES = 4 << 20  # a cover is rarely above 1 MiB; beyond this it is 
 MAX_FILES = 64
 NAME_HEX_DIGITS = 16
 STALE_TEMP_S = 60.0  # a temporary file this old was left by a crash or a power cut
-_TEMP_PREFIX = ".incoming-"
 _MIME_TYPES = {"image/jpeg": ".jpg", "image/jpg": ".jpg", "image/png": ".png"}
 _MAGIC = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"))
 
@@ -77,7 +76,7 @@ class ArtCache:
                     os.utime(path)  # used again: the last to be pruned
                     return name
                 self.directory.mkdir(parents=True, exist_ok=True)
-                _write_atomically(path, picture.data)
+                write_atomically(path, picture.data, mode=0o644)
                 self._prune(keep=name)
         except OSError as exc:
             log.warning("cover of %s not kept: %s", source, exc)
@@ -115,24 +114,9 @@ class ArtCache:
                     mtime = entry.stat().st_mtime
                     if is_art_name(entry.name) and entry.name != keep:
                         pictures.append((mtime, entry.name))
-                    elif entry.name.startswith(_TEMP_PREFIX) and now - mtime > STALE_TEMP_S:
+                    elif is_temporary_name(entry.name) and now - mtime > STALE_TEMP_S:
                         os.unlink(entry.path)
         pictures.sort()
         for _, name in pictures[: max(0, len(pictures) + 1 - self.max_files)]:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.directory / name)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())  # the rename must not outrun the data on a power cut
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise

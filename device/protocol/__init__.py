@@ -3,111 +3,84 @@
 Defined once here and imported by ``host/``: message types, their compact encoding, and the
 framing used on byte streams (Unix socket) and on BLE GATT (fragments fitting a 23-byte MTU).
 No I/O and no third-party imports, so every remote can depend on it.
+
+The names below load their module on first use (PEP 562): a process that only plays a room
+imports the player's messages, not every family and the codec's tables — start-up CPU is
+what the unit pays at each ignition (docs/performance.md).
 """
 
-from device.protocol.audio_messages import Output, Outputs
-from device.protocol.catalog_messages import (
-    MAX_PAGE,
-    Browse,
-    Favorite,
-    PresetClear,
-    PresetPlay,
-    PresetSet,
-    Search,
-)
-from device.protocol.codec import decode_message, encode_message
-from device.protocol.errors import ErrorCode, ProtocolError
-from device.protocol.framing import (
-    MAX_MESSAGE_BYTES,
-    FragmentReassembler,
-    StreamDeframer,
-    fragment,
-    frame,
-)
-from device.protocol.link_messages import (
-    Car,
-    Driving,
-    Forget,
-    PairConfirm,
-    Pairing,
-    PairOpen,
-    Phones,
-    Relay,
-)
-from device.protocol.messages import (
-    PROTOCOL_VERSION,
-    Command,
-    Error,
-    Event,
-    Join,
-    Message,
-    Mode,
-    NowPlaying,
-    Ok,
-    Pause,
-    PlayerState,
-    Resume,
-    Stats,
-    Status,
-    Volume,
-    Watch,
-)
-from device.protocol.music_messages import Library, Next, Previous, Queue, Shuffle
-from device.protocol.panel_messages import Knob, Light, PanelInput, Power
-from device.protocol.registry import COMMANDS, EVENTS
+from __future__ import annotations
 
-__all__ = [
-    "COMMANDS",
-    "EVENTS",
-    "MAX_MESSAGE_BYTES",
-    "MAX_PAGE",
-    "PROTOCOL_VERSION",
-    "Browse",
-    "Car",
-    "Command",
-    "Driving",
-    "Error",
-    "ErrorCode",
-    "Event",
-    "Favorite",
-    "Forget",
-    "FragmentReassembler",
-    "Join",
-    "Knob",
-    "Library",
-    "Light",
-    "Message",
-    "Mode",
-    "Next",
-    "NowPlaying",
-    "Ok",
-    "Output",
-    "Outputs",
-    "PairConfirm",
-    "PairOpen",
-    "Pairing",
-    "PanelInput",
-    "Pause",
-    "Phones",
-    "PlayerState",
-    "Power",
-    "PresetClear",
-    "PresetPlay",
-    "PresetSet",
-    "Previous",
-    "ProtocolError",
-    "Queue",
-    "Relay",
-    "Resume",
-    "Search",
-    "Shuffle",
-    "Stats",
-    "Status",
-    "StreamDeframer",
-    "Volume",
-    "Watch",
-    "decode_message",
-    "encode_message",
-    "fragment",
-    "frame",
-]
+import importlib
+from typing import Any
+
+_MODULE_OF: dict[str, str] = {
+    "Output": "audio_messages",
+    "Outputs": "audio_messages",
+    "MAX_PAGE": "catalog_messages",
+    "Browse": "catalog_messages",
+    "Favorite": "catalog_messages",
+    "PresetClear": "catalog_messages",
+    "PresetPlay": "catalog_messages",
+    "PresetSet": "catalog_messages",
+    "Search": "catalog_messages",
+    "decode_message": "codec",
+    "encode_message": "codec",
+    "ErrorCode": "errors",
+    "ProtocolError": "errors",
+    "MAX_MESSAGE_BYTES": "framing",
+    "FragmentReassembler": "framing",
+    "StreamDeframer": "framing",
+    "fragment": "framing",
+    "frame": "framing",
+    "Car": "link_messages",
+    "Driving": "link_messages",
+    "Forget": "link_messages",
+    "PairConfirm": "link_messages",
+    "Pairing": "link_messages",
+    "PairOpen": "link_messages",
+    "Phones": "link_messages",
+    "Relay": "link_messages",
+    "PROTOCOL_VERSION": "messages",
+    "Command": "messages",
+    "Error": "messages",
+    "Event": "messages",
+    "Join": "messages",
+    "Message": "messages",
+    "Mode": "messages",
+    "NowPlaying": "messages",
+    "Ok": "messages",
+    "Pause": "messages",
+    "PlayerState": "messages",
+    "Resume": "messages",
+    "Stats": "messages",
+    "Status": "messages",
+    "Volume": "messages",
+    "Watch": "messages",
+    "Library": "music_messages",
+    "Next": "music_messages",
+    "Previous": "music_messages",
+    "Queue": "music_messages",
+    "Shuffle": "music_messages",
+    "Knob": "panel_messages",
+    "Light": "panel_messages",
+    "PanelInput": "panel_messages",
+    "Power": "panel_messages",
+    "COMMANDS": "registry",
+    "EVENTS": "registry",
+}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_MODULE_OF})

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from device.startup import pause_collector, resume_collector
+
 if TYPE_CHECKING:  # importing it here would load Kivy before the environment is set
     from device.ui.app import DrivetimeApp
 
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def first_frame(*_args: object) -> None:
         Window.unbind(on_flip=first_frame)
+        resume_collector()  # the screens are built
         log.info("first frame %.0f ms after start", (time.monotonic() - STARTED) * 1000)
 
     Window.bind(on_flip=first_frame)
@@ -103,5 +106,11 @@ def save_screenshot(app: DrivetimeApp, path: Path) -> None:
         log.warning("cannot save the screen to %s: %s", path, exc.strerror or exc)
 
 
+def run() -> int:
+    """``drivetime-ui``: ``main`` with the garbage collector paused until the first frame."""
+    pause_collector()
+    return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -12,6 +12,7 @@ import pytest
 
 from device.audio.opus_head import Picture
 from device.core.art_cache import ArtCache
+from device.durable_file import temporary_name
 from tests.support.covers import front_cover, make_jpeg, make_png
 
 
@@ -82,10 +83,10 @@ def test_the_least_recently_used_pictures_go_beyond_the_limit(tmp_path: Path) ->
 
 
 def test_a_stale_temporary_file_from_a_power_cut_is_cleared(tmp_path: Path) -> None:
-    stale = tmp_path / ".incoming-abc"
+    stale = tmp_path / temporary_name("0123456789abcdef.jpg")
     stale.write_bytes(b"half a pict")
     os.utime(stale, (time.time() - 3600,) * 2)
-    fresh = tmp_path / ".incoming-def"  # another writer, right now
+    fresh = tmp_path / temporary_name("fedcba9876543210.png")  # being written right now
     fresh.write_bytes(b"being written")
     ArtCache(tmp_path).store(front_cover(b"\xff\xd8\xff\xe0 a jpeg"), "s")
     assert not stale.exists() and fresh.exists()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from device.protocol import Car, Light, NowPlaying, PanelInput, Power
+from device.protocol import (
+    Car,
+    Light,
+    NowPlaying,
+    Ok,
+    Pairing,
+    PanelInput,
+    PlayerState,
+    Power,
+    Stats,
+)
 from device.protocol.catalog_messages import preset_labels
 from device.protocol.text import event_line
 
@@ -16,6 +26,21 @@ from device.protocol.text import event_line
             NowPlaying(artist="Mara Okafor", title="Good evening", album="Live", host="Mara"),
             "now playing: Mara Okafor — Good evening (Live)  host: Mara",
         ),
+        (
+            PlayerState(state="reconnecting", room="http://u/r", volume=40, detail="stalled"),
+            "state: reconnecting  room: http://u/r  mode: live  volume: 40  (stalled)",
+        ),
+        (PlayerState(), "state: idle  mode: live  volume: 50"),
+        (
+            Stats(depth_ms=900, underruns=1, concealed_ms=20, lag_ms=177),
+            "stats: depth 900 ms  underruns 1  concealed 20 ms  skipped 0 ms  missed 0 ms  "
+            "gap 0 ms  lag 177 ms",
+        ),
+        (
+            Pairing(state="open", digits="012345", phone="Pixel"),
+            "pairing: open  compare 012345  phone: Pixel",
+        ),
+        (Ok(), "Ok(re=0, data={})"),  # no line of its own: shown as it is
         (Car(driving=True), "car: driving"),
         (Car(driving=False), "car: parked"),
         (Power(state="off", seconds=27), "power: off  powering off in 27 s"),

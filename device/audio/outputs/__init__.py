@@ -12,7 +12,6 @@ PortAudio (pyaudio) is imported only when a ``pyaudio`` spec is opened.
 
 from __future__ import annotations
 
-import difflib
 import logging
 from typing import Any
 
@@ -100,6 +99,8 @@ def open_output(
 
 
 def _did_you_mean(kind: str) -> str:
+    import difflib  # only a mistyped spec needs it, not every start
+
     close = difflib.get_close_matches(kind, KINDS, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
