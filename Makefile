@@ -1,12 +1,15 @@
 # Drivetime — the two commands (`make demo`, `make test`) and `make bench`.
 # Each target installs what it needs on a fresh Debian machine and is quick to re-run.
 
-PYTHON ?= python3
+# Debian's own Python 3.11, the interpreter the unit runs (Raspberry Pi OS bookworm is Debian 12),
+# built with PGO and LTO; not whichever python3 comes first on PATH (on the build VMs, a pyenv
+# build without those, on which the engine's start-up took 20 % more CPU; docs/performance.md).
+PYTHON ?= /usr/bin/python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 APT_PACKAGES := libopus0 portaudio19-dev icecast2 opus-tools ffmpeg mpv sox alsa-utils \
-	libgl1-mesa-dri libegl1 libmtdev1 xvfb xauth python3-venv python3-dev gcc \
+	libgl1-mesa-dri libegl1 libmtdev1 xvfb xauth python3.11-venv python3.11-dev gcc \
 	fonts-dejavu-core fonts-wqy-microhei fonts-droid-fallback shellcheck systemd
 PYTEST_ARGS ?=
 
@@ -52,8 +55,10 @@ $(STAMPS)/apt: Makefile
 	fi
 	@touch $@
 
+# A venv made from another interpreter (an older checkout's) is made again.
 $(STAMPS)/venv: pyproject.toml $(STAMPS)/apt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	grep -qx 'executable = $(PYTHON)' $(VENV)/pyvenv.cfg 2>/dev/null \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[device,host,hw,dev]'
 	@touch $@
