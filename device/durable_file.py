@@ -23,6 +23,9 @@ class CorruptFile(ValueError):
     """The file exists but is not the JSON object it should be; it has been set aside."""
 
 
+_TEMPORARY_SUFFIX = ".tmp"
+
+
 def temporary_name(name: str) -> str:
     """The neighbour a file called ``name`` is written to before the rename; one left behind
     (power cut mid-write) may be removed."""
@@ -31,9 +34,6 @@ def temporary_name(name: str) -> str:
 
 def is_temporary_name(name: str) -> bool:
     return name.startswith(".") and name.endswith(_TEMPORARY_SUFFIX)
-
-
-_TEMPORARY_SUFFIX = ".tmp"
 
 
 def write_atomically(path: Path, data: bytes, *, mode: int = 0o600) -> None:
