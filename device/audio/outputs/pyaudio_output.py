@@ -38,6 +38,7 @@ from device.audio.outputs.base import (
     OutputSpecError,
 )
 from device.audio.outputs.ring import MAX_SLOTS, SlotRing
+from device.audio.outputs.sound_library_log import route_sound_library_messages_to_log
 from device.audio.resample import LinearResampler
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def choose_device_rate(
 
 def output_device_names() -> list[str]:
     """The names of PortAudio's output devices, in its order (empty when it finds none)."""
+    route_sound_library_messages_to_log()
     pa = pyaudio.PyAudio()
     try:
         devices = [pa.get_device_info_by_index(i) for i in range(pa.get_device_count())]
@@ -124,6 +126,7 @@ class PyAudioOutput(AudioOutput):
         self._render_ended = False
         self._stopping = False  # plain bools: the callback reads them without locks
         self._thread: threading.Thread | None = None
+        route_sound_library_messages_to_log()
         self._pa = pyaudio.PyAudio()
         try:
             device = self._select_device(device_name)
