@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from device.frontends.panel import PanelFrontend
 from device.protocol import Event, NowPlaying, Pairing, PanelInput
 from device.service_notify import keep_alive, notify, watchdog_interval_s
 from device.sources.directory import parse_directory_spec
-from device.sources.library import default_library_roots
+from device.sources.library import resolve_library_roots
 
 if TYPE_CHECKING:
     from device.frontends.link import LinkServer
@@ -58,7 +59,7 @@ def open_catalog_service(config: Config, player: Player) -> CatalogService | Non
         sources=config.catalog.sources,
         refresh_s=config.catalog.refresh_s,
         resume=config.catalog.resume,
-        library_roots=_library_roots(config.catalog.library),
+        library_roots=functools.partial(resolve_library_roots, config.catalog.library),
     )
     return CatalogService(catalog, player, settings)
 
@@ -251,13 +252,6 @@ async def run_engine(config: Config, join: str | None = None) -> None:
         if watchdog is not None:
             watchdog.cancel()
         await engine.close()
-
-
-def _library_roots(configured: tuple[str, ...]) -> tuple[str, ...]:
-    roots: list[str] = []
-    for entry in configured:
-        roots.extend(default_library_roots() if entry == "auto" else [entry])
-    return tuple(dict.fromkeys(roots))
 
 
 def _os_reason(exc: OSError, path: Path) -> str:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,10 @@ class CatalogSettings:
     refresh_s: float = 60.0  # directory and now-playing peeks, per round
     peek_concurrency: int = 4
     resume: bool = True
-    library_roots: tuple[str, ...] = ()  # local music folders, rescanned every refresh
+    # The local music folders now; asked at every scan and every ``media_poll_s``, since
+    # removable media come and go while the engine runs (device.sources.library.roots).
+    library_roots: Callable[[], Sequence[str]] = tuple
+    media_poll_s: float = 2.0
 
 
 class CatalogService(PlayerListener):
@@ -62,6 +66,8 @@ class CatalogService(PlayerListener):
         self._task: asyncio.Task[None] | None = None
         self._last_saved: ResumeState | None = None
         self._scanner = LibraryScanner(catalog, make_record=TrackRecord)
+        self._scan_lock = asyncio.Lock()  # one scan at a time: the refresh or the media watch
+        self._media_task: asyncio.Task[None] | None = None
         self.music = MusicLibrary(catalog, player)
         self.refreshed = asyncio.Event()  # set after every finished refresh round
 
@@ -70,14 +76,16 @@ class CatalogService(PlayerListener):
     async def start(self) -> None:
         self._player.add_listener(self)
         self._task = asyncio.create_task(self._refresh_forever(), name="catalog refresh")
+        self._media_task = asyncio.create_task(self._watch_media_forever(), name="media watch")
 
     async def close(self) -> None:
         await self.save_resume_now()
         self._player.remove_listener(self)
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._media_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await asyncio.to_thread(self._catalog.close)
 
     async def save_resume_now(self) -> None:
@@ -194,11 +202,13 @@ class CatalogService(PlayerListener):
 
     # --- refresh --------------------------------------------------------------------------
 
-    async def scan_library(self) -> None:
+    async def scan_library(self, roots: Sequence[str] | None = None) -> None:
         """Bring the catalog's tracks in step with the library folders (unchanged files
         cost a stat each: 10,000 of them take about 0.1 s)."""
-        if self._settings.library_roots:
-            for scan in await self._db(self._scanner.scan, self._settings.library_roots):
+        async with self._scan_lock:
+            if roots is None:
+                roots = self._settings.library_roots()
+            for scan in await self._db(self._scanner.scan, roots):
                 if scan.available and (scan.added or scan.changed or scan.removed):
                     log.info(
                         "library %s: %d added, %d changed, %d removed",
@@ -232,6 +242,23 @@ class CatalogService(PlayerListener):
                 self._clock(),
                 "peek",
             )
+
+    async def _watch_media_forever(self) -> None:
+        """Scan as soon as a stick is plugged in (or another medium appears), not at the next
+        refresh round: finding the mounts is a few stat calls."""
+        known = tuple(self._settings.library_roots())
+        while True:
+            await asyncio.sleep(self._settings.media_poll_s)
+            try:
+                now = tuple(self._settings.library_roots())
+                if now != known:
+                    added = sorted(set(now) - set(known))
+                    if added:
+                        log.info("music found on %s: scanning", ", ".join(added))
+                    known = now
+                    await self.scan_library(now)
+            except Exception:  # a failed look at the mounts must not end the watch
+                log.exception("media watch failed")
 
     async def _refresh_forever(self) -> None:
         optimized_at: float | None = None

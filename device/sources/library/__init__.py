@@ -8,6 +8,7 @@ Start at :func:`scan_library` (or :class:`LibraryScanner` for periodic rescans) 
 from device.sources.library.roots import (
     REMOVABLE_MEDIA_BASES,
     default_library_roots,
+    resolve_library_roots,
     why_unavailable,
 )
 from device.sources.library.scanner import (
@@ -33,6 +34,7 @@ __all__ = [
     "TrackTags",
     "default_library_roots",
     "read_track_tags",
+    "resolve_library_roots",
     "scan_library",
     "walk_library",
     "why_unavailable",

@@ -15,9 +15,11 @@ import stat
 from collections.abc import Callable, Sequence
 
 __all__ = [
+    "AUTO_LIBRARY",
     "LIBRARY_ROOT_PATTERNS",
     "REMOVABLE_MEDIA_BASES",
     "default_library_roots",
+    "resolve_library_roots",
     "why_unavailable",
 ]
 
@@ -28,6 +30,8 @@ LIBRARY_ROOT_PATTERNS = ("media/*", "media/*/*", "mnt/usb*", "run/media/*/*")
 # Mounts under those folders that are the system's own, never music: the read-only root and
 # its writable layer while the overlay root is on (Raspberry Pi OS's overlayroot).
 SYSTEM_MOUNTS = ("root-ro", "root-rw")
+AUTO_LIBRARY = "auto"
+"""A ``catalog.library`` entry standing for the removable media mounted now."""
 
 
 def default_library_roots(
@@ -45,6 +49,19 @@ def default_library_roots(
     return sorted(
         path for path in found if not any(path.startswith(other + os.sep) for other in found)
     )
+
+
+def resolve_library_roots(
+    configured: Sequence[str], base: str = "/", *, is_mount: Callable[[str], bool] = os.path.ismount
+) -> tuple[str, ...]:
+    """The music folders now: the configured ones, with ``auto`` replaced by the removable
+    media mounted at this moment (a stick plugged in after the engine started included)."""
+    roots: list[str] = []
+    for entry in configured:
+        roots.extend(
+            default_library_roots(base, is_mount=is_mount) if entry == AUTO_LIBRARY else [entry]
+        )
+    return tuple(dict.fromkeys(roots))
 
 
 def why_unavailable(root: str, media_bases: Sequence[str] = REMOVABLE_MEDIA_BASES) -> str | None:
