@@ -359,7 +359,11 @@ class DrivetimeApp(App):
         self.headline = self.song_title or self.room_name or tr._("Nothing playing")
         self.music_playing = bool(self.room) and not self.live_room
         if self.live_room and self.listeners >= 0:
-            self.listeners_words = tr._("{n} listening").format(n=self.listeners)
+            # The directory's count is from its last refresh, which may predate this unit's
+            # join: while the unit plays the room, it is one of the listeners.
+            playing = self.player_state == "playing"
+            listeners = max(self.listeners, 1) if playing else self.listeners
+            self.listeners_words = tr._("{n} listening").format(n=listeners)
         else:
             self.listeners_words = ""
         if not self.room:

@@ -36,9 +36,11 @@ def test_the_screen_shows_what_the_engine_plays_and_taps_drive_the_engine(
     screen = app.root.ids.screens.get_screen("now_playing").ids
 
     wait_until(lambda: screen.title_label.text == "Good evening, drivers", "the song's title")
-    # The state, then the room's listeners from the catalog (Icecast's count, at its refresh).
+    # The state, then the room's listeners from the catalog (Icecast's count at its refresh,
+    # before the join: 0) — the unit itself is listening, so never "0 listening".
     wait_until(lambda: screen.state_label.text.split(" · ")[0] == "Playing", "the state")
     wait_until(lambda: screen.state_label.text.endswith(" listening"), "the listener count")
+    assert screen.state_label.text.endswith(" · 1 listening")
     assert screen.artist_label.text == "Mara Okafor"
     # The catalog's name, not the URL's words; then the show's host (the stream's HOST tag).
     wait_until(
