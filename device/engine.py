@@ -18,7 +18,11 @@ from device.config import Config
 from device.core.art_cache import ArtCache
 from device.core.car_state import CarState
 from device.core.catalog_service import CatalogService, CatalogSettings
-from device.core.output_choice import OutputChoice, open_start_output
+from device.core.output_choice import (
+    OutputChoice,
+    open_start_output,
+    plays_to_null_for_want_of_a_card,
+)
 from device.core.player import Player
 from device.core.player_setup import build_player
 from device.core.power import PowerManager, run_power_off_command
@@ -107,6 +111,7 @@ class Engine:
         )
         self.link: LinkServer | None = None
         self._unsubscribe_link: Callable[[], None] | None = None
+        self._card_watch: asyncio.Task[None] | None = None
 
     @property
     def output(self) -> AudioOutput:
@@ -130,6 +135,12 @@ class Engine:
             self.output.spec,
             self.config.engine.socket_path,
         )
+        if plays_to_null_for_want_of_a_card(
+            self.config.audio.output, self.output, self.config.audio.chosen_output_path
+        ):
+            self._card_watch = asyncio.create_task(
+                self.services.audio.adopt_new_sound_card(), name="sound card watch"
+            )
         if self.catalog is not None:
             await self.catalog.start()
         if self.config.link.transport:
@@ -206,6 +217,10 @@ class Engine:
         with contextlib.suppress(OSError):
             await self.server.close()
         await self.power.close()
+        if self._card_watch is not None:
+            self._card_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._card_watch
         if self.panel is not None:
             await self.panel.close()
             self.panel = self.services.panel = None
