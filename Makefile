@@ -57,7 +57,8 @@ $(STAMPS)/apt: Makefile
 
 # A venv made from another interpreter (an older checkout's) is made again.
 $(STAMPS)/venv: pyproject.toml $(STAMPS)/apt
-	grep -qx 'executable = $(PYTHON)' $(VENV)/pyvenv.cfg 2>/dev/null \
+	python=$$(readlink -f "$$(command -v $(PYTHON))"); \
+	grep -qx "executable = $$python" $(VENV)/pyvenv.cfg 2>/dev/null \
 		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[device,host,hw,dev]'

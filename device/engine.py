@@ -33,7 +33,7 @@ from device.frontends.panel import PanelFrontend
 from device.protocol import Event, NowPlaying, Pairing, PanelInput
 from device.service_notify import keep_alive, notify, watchdog_interval_s
 from device.sources.directory import parse_directory_spec
-from device.sources.library import resolve_library_roots
+from device.sources.library import AUTO_LIBRARY, mount_table, resolve_library_roots
 
 if TYPE_CHECKING:
     from device.frontends.link import LinkServer
@@ -64,6 +64,7 @@ def open_catalog_service(config: Config, player: Player) -> CatalogService | Non
         refresh_s=config.catalog.refresh_s,
         resume=config.catalog.resume,
         library_roots=functools.partial(resolve_library_roots, config.catalog.library),
+        media_mounts=mount_table if AUTO_LIBRARY in config.catalog.library else None,
     )
     return CatalogService(catalog, player, settings)
 

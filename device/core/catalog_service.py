@@ -49,9 +49,12 @@ class CatalogSettings:
     refresh_s: float = 60.0  # directory and now-playing peeks, per round
     peek_concurrency: int = 4
     resume: bool = True
-    # The local music folders now; asked at every scan and every ``media_poll_s``, since
-    # removable media come and go while the engine runs (device.sources.library.roots).
+    # The local music folders now, asked at every scan: removable media come and go while
+    # the engine runs (device.sources.library.roots).
     library_roots: Callable[[], Sequence[str]] = tuple
+    # With removable media among them: the mount table, read every ``media_poll_s``; when it
+    # changes, the folders are asked again and new ones scanned at once.
+    media_mounts: Callable[[], str] | None = None
     media_poll_s: float = 2.0
 
 
@@ -76,7 +79,10 @@ class CatalogService(PlayerListener):
     async def start(self) -> None:
         self._player.add_listener(self)
         self._task = asyncio.create_task(self._refresh_forever(), name="catalog refresh")
-        self._media_task = asyncio.create_task(self._watch_media_forever(), name="media watch")
+        if self._settings.media_mounts is not None:
+            self._media_task = asyncio.create_task(
+                self._watch_media_forever(self._settings.media_mounts), name="media watch"
+            )
 
     async def close(self) -> None:
         await self.save_resume_now()
@@ -243,22 +249,27 @@ class CatalogService(PlayerListener):
                 "peek",
             )
 
-    async def _watch_media_forever(self) -> None:
+    async def _watch_media_forever(self, mount_table: Callable[[], str]) -> None:
         """Scan as soon as a stick is plugged in (or another medium appears), not at the next
-        refresh round: finding the mounts is a few stat calls."""
-        known = tuple(self._settings.library_roots())
+        refresh round. The mount table is one small read; the media folders are looked for
+        (off the event loop) only when it changed."""
+        known_mounts: str | None = None
+        known_roots: tuple[str, ...] | None = None
         while True:
-            await asyncio.sleep(self._settings.media_poll_s)
             try:
-                now = tuple(self._settings.library_roots())
-                if now != known:
-                    added = sorted(set(now) - set(known))
-                    if added:
-                        log.info("music found on %s: scanning", ", ".join(added))
-                    known = now
-                    await self.scan_library(now)
+                mounts = mount_table()
+                if mounts != known_mounts:
+                    known_mounts = mounts
+                    roots = tuple(await asyncio.to_thread(self._settings.library_roots))
+                    previous, known_roots = known_roots, roots
+                    if previous is not None and roots != previous:
+                        added = sorted(set(roots) - set(previous))
+                        if added:
+                            log.info("music found on %s: scanning", ", ".join(added))
+                        await self.scan_library(roots)
             except Exception:  # a failed look at the mounts must not end the watch
                 log.exception("media watch failed")
+            await asyncio.sleep(self._settings.media_poll_s)
 
     async def _refresh_forever(self) -> None:
         optimized_at: float | None = None

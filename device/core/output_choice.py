@@ -8,8 +8,10 @@ gone) falls back to ``auto``, logged: the car must play.
 With ``auto`` and no sound card at start (a USB DAC that enumerates after the engine, or one
 plugged in on the way) the engine plays to ``null``, and ``adopt_new_sound_card`` takes the
 card into use when it appears: it reads the kernel's card list every ``CARD_POLL_S`` (one
-small read) and opens ``auto`` again only when that list changes, since PortAudio's start
-probes every host API (tens of ms of CPU).
+small read) and asks PortAudio again only after that list changed, since PortAudio's start
+probes every host API (tens of ms of CPU). Only from ``null``: PortAudio's device list is
+the one from when it started, and it cannot start again while a card plays (a second card
+plugged in then is seen after a restart).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 
 SOUND_CARDS = Path("/proc/asound/cards")
 CARD_POLL_S = 2.0
+CARD_TRIES = 5
+"""Polls on which a changed card list is tried: a card is listed before it can play."""
 NULL_OUTPUT = "null"
 
 
@@ -80,55 +84,62 @@ class OutputChoice:
         """Switch to ``spec`` now and keep it. ValueError (the driver's words) when it cannot
         be opened; what plays keeps playing on the old output then."""
         async with self._switching:
-            previous = self._player.output.spec
             try:
                 output = await asyncio.to_thread(
                     open_configured_output, spec, self._frames_per_block
                 )
-                await self._player.switch_output(output)
+                await self._switch_to(output)
             except OutputError as exc:
-                if self._player.output.spec != previous:  # opened, but would not start
-                    await self._player.switch_output(
-                        await asyncio.to_thread(
-                            open_configured_output, previous, self._frames_per_block
-                        )
-                    )
                 raise ValueError(f"{spec} cannot be used: {exc}") from None
             await asyncio.to_thread(write_json, self._path, {"output": spec})
             log.info("audio output now %s", spec)
 
     async def adopt_new_sound_card(self) -> None:
-        """While the player is on ``null`` for want of a card: switch to the card that
-        appears (``auto`` opened again). Returns once one plays, or once the driver chose
-        another output meanwhile."""
-        known = _sound_cards()
+        """While the player is on ``null`` for want of a card: when the kernel's card list
+        changes, open what the engine would have started on (the driver's kept choice, else
+        ``auto``) and play there, trying again on the next few polls (a card is listed a
+        moment before it can play). Returns once a card plays, or once the driver chose
+        another output meanwhile. Never raises: the car keeps playing on ``null``."""
+        known, tries_left = _sound_cards(), 0
         while self._player.output.spec == NULL_OUTPUT:
             await asyncio.sleep(CARD_POLL_S)
             cards = _sound_cards()
-            if cards == known:
+            if cards != known:
+                known, tries_left = cards, CARD_TRIES
+            if tries_left == 0:
                 continue
-            known = cards
-            async with self._switching:
-                if self._player.output.spec != NULL_OUTPUT:
-                    return
-                output = await asyncio.to_thread(
-                    open_configured_output, AUTO_OUTPUT, self._frames_per_block
-                )
-                if output.spec == NULL_OUTPUT:  # the list changed, PortAudio still finds none
-                    output.stop()
-                    continue
-                try:
-                    await self._player.switch_output(output)
-                except OutputError as exc:  # opened, would not start: null again
-                    log.warning("the new sound card would not start (%s)", exc)
-                    await self._player.switch_output(
-                        await asyncio.to_thread(
-                            open_configured_output, NULL_OUTPUT, self._frames_per_block
-                        )
+            tries_left -= 1
+            try:
+                async with self._switching:
+                    if self._player.output.spec != NULL_OUTPUT:
+                        return
+                    output = await asyncio.to_thread(
+                        open_start_output, AUTO_OUTPUT, self._frames_per_block, self._path
                     )
-                    continue
-                except Exception:  # a fault here must not stop the watch for the drive
-                    log.exception("taking the new sound card into use failed")
-                    continue
+                    if output.spec == NULL_OUTPUT:  # listed, but PortAudio finds no device
+                        output.stop()
+                        continue
+                    await self._switch_to(output)
+            except OutputError as exc:
+                log.warning("the new sound card would not start (%s)", exc)
+                continue
+            except Exception:
+                log.exception("taking the new sound card into use failed")
+                continue
             log.info("sound card found: playing on %s", output.spec)
             return
+
+    async def _switch_to(self, output: AudioOutput) -> None:
+        """Play on ``output``; if it will not start, on the output before it again (opened
+        anew) and the error raised."""
+        previous = self._player.output.spec
+        try:
+            await self._player.switch_output(output)
+        except Exception:
+            if self._player.output.spec != previous:  # opened, but would not start
+                await self._player.switch_output(
+                    await asyncio.to_thread(
+                        open_configured_output, previous, self._frames_per_block
+                    )
+                )
+            raise

@@ -74,17 +74,17 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     cpu = {name: get(res, name, "cpu_s") for name in ("drivetime", "mpv", "ffmpeg")}
     mpv_cpu = cpu["mpv"]
     table.append((
-        "CPU time for 60 s of a 96 kb/s stereo room, s, median round (start-up included)",
+        "CPU time for 60 s of a 96 kb/s stereo room, s, median of 3 rounds (start-up included)",
         _fmt(cpu["drivetime"], 2), _fmt(cpu["mpv"], 2), _fmt(cpu["ffmpeg"], 2), "≤ mpv",
         _met(cpu["drivetime"], lambda v: mpv_cpu is not None and v <= mpv_cpu),
     ))  # fmt: skip
     table.append((
-        "CPU time of the first 2 s, s (start-up and first audio), median round",
+        "CPU time of the first 2 s, s (start-up and first audio), median of 3 rounds",
         *(_fmt(get(res, n, "startup_cpu_s"), 2) for n in ("drivetime", "mpv", "ffmpeg")),
         DASH, DASH,
     ))  # fmt: skip
     table.append((
-        "CPU in steady state (10-60 s), % of one core, median round",
+        "CPU in steady state (10-60 s), % of one core, median of 3 rounds",
         *(_fmt(get(res, n, "steady_cpu_percent"), 1) for n in ("drivetime", "mpv", "ffmpeg")),
         DASH, DASH,
     ))  # fmt: skip

@@ -3,9 +3,9 @@
 The three players run **concurrently** on the same mount for :data:`DURATION_S`: each needs a
 few percent of one core, so on two cores they do not compete (the machine's total busy share
 over the minute is reported to show it). The minute is played :data:`ROUNDS` times, fresh
-processes each time, and the median round is reported beside every round's figures: on this
-VM one round's CPU time moves by up to ±25 % with whatever else the host runs, for all three
-players at once. Each is a fresh process started as a user would:
+processes each time, and each figure's median over the rounds is reported beside every
+round's: on this VM one round's CPU time moves by up to ±25 % with whatever else the host
+runs, for all three players at once. Each is a fresh process started as a user would:
 
 * ``drivetime-unit play URL --output null --mode live`` — the engine's whole stack, with the
   null output pacing like a sound card;

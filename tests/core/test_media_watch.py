@@ -4,7 +4,6 @@ not at the next refresh round (a minute) and not only after a restart."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 from device.catalog import Catalog
@@ -12,15 +11,7 @@ from device.core.catalog_service import CatalogService, CatalogSettings
 from device.sources.library import resolve_library_roots
 from tests.e2e.engine_harness import start_engine
 from tests.support.music_files import make_track
-
-
-async def _wait_until(condition, timeout_s: float) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout_s:
-            raise AssertionError(f"not within {timeout_s} s")
-        await asyncio.sleep(0.05)
-    return time.monotonic() - started
+from tests.support.waiting import wait_for
 
 
 def test_a_stick_plugged_in_while_running_is_scanned_at_once_and_kept_when_pulled(tmp_path):
@@ -34,7 +25,12 @@ def test_a_stick_plugged_in_while_running_is_scanned_at_once_and_kept_when_pulle
     async def drive():
         engine, _ = await start_engine(tmp_path, "null")
         catalog = Catalog(tmp_path / "catalog.sqlite")
-        settings = CatalogSettings(library_roots=library_roots, media_poll_s=0.1, refresh_s=3600)
+        settings = CatalogSettings(
+            library_roots=library_roots,
+            media_mounts=lambda: repr(sorted(mounted)),  # the kernel's mount table, in short
+            media_poll_s=0.1,
+            refresh_s=3600,
+        )
         service = CatalogService(catalog, engine.player, settings)
         await service.start()
         try:
@@ -45,7 +41,7 @@ def test_a_stick_plugged_in_while_running_is_scanned_at_once_and_kept_when_pulle
             make_track(stick / "song.flac", "flac", seconds=0.5, freq_hz=440.0,
                        tags={"title": "Night Bus", "artist": "The Blue Ring Trio"})  # fmt: skip
             mounted.add(str(stick))  # plugged in
-            found_after_s = await _wait_until(lambda: catalog.track_count() == 1, 5.0)
+            found_after_s = await wait_for(lambda: catalog.track_count() == 1, 5.0, "stick scanned")
             titles = [t.title for t in catalog.tracks_under(str(stick))]
             mounted.discard(str(stick))  # pulled out
             await asyncio.sleep(0.5)

@@ -5,20 +5,13 @@ restart and without the driver doing anything."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 from device.core import output_choice
 from studio import pilot
 from studio.rooms import DEMO_ROOMS
 from tests.audio.conftest_outputs import open_capture
 from tests.e2e.engine_harness import start_engine
-
-
-async def _wait_until(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"no {what} within {timeout_s} s"
-        await asyncio.sleep(0.05)
+from tests.support.waiting import wait_for
 
 
 def test_a_card_that_appears_while_a_room_plays_is_taken_into_use(
@@ -32,6 +25,7 @@ def test_a_card_that_appears_while_a_room_plays_is_taken_into_use(
     cards = tmp_path / "cards"  # the kernel's list, /proc/asound/cards on the unit
     monkeypatch.setattr(output_choice, "SOUND_CARDS", cards)
     monkeypatch.setattr(output_choice, "CARD_POLL_S", 0.1)
+    monkeypatch.setattr(output_choice, "CARD_TRIES", 20)
     capture = None
 
     async def drive() -> tuple[str, str, str]:
@@ -42,11 +36,12 @@ def test_a_card_that_appears_while_a_room_plays_is_taken_into_use(
             await engine.player.join(source.mount_url)
             await recorder.wait_for_state("playing", 10)
             cards.write_text(" 0 [Loopback ]: Loopback - Loopback\n")  # no playback device
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(0.1 * (output_choice.CARD_TRIES + 3))  # all its tries done
             still = engine.output.spec
-            capture = open_capture(tmp_path, monkeypatch)  # ALSA now has a device
             cards.write_text(cards.read_text() + " 1 [Device ]: USB-Audio - USB Audio\n")
-            await _wait_until(lambda: engine.output.spec != "null", 5, "switch to the card")
+            await asyncio.sleep(0.3)  # listed, not yet ready to play: tried in vain, and again
+            capture = open_capture(tmp_path, monkeypatch)  # now ALSA has the device
+            await wait_for(lambda: engine.output.spec != "null", 5, "switch to the card")
             await asyncio.sleep(2.5)  # heard there, at its pace
             return at_start, still, engine.output.spec
         finally:

@@ -24,7 +24,8 @@ ALSA_SONAME = "libasound.so.2"
 JACK_SONAME = "libjack.so.0"
 
 # void handler(const char *file, int line, const char *function, int err, const char *fmt, ...)
-# The variadic arguments are not read: the format string says what happened.
+# The variadic arguments are not read (ctypes cannot, portably): the log has the format string,
+# "Unknown PCM %s" rather than the PCM's name, with the function and line that said it.
 _AlsaHandler = ctypes.CFUNCTYPE(
     None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
 )
@@ -58,20 +59,19 @@ def route_sound_library_messages_to_log() -> None:
         if _installed:
             return
         _installed = True
+        # Quieting is a nicety: a library or symbol that is not there never stops the audio.
         try:
             alsa = ctypes.CDLL(ALSA_SONAME)
-        except OSError:
-            log.debug("%s not found: no ALSA messages to route", ALSA_SONAME)
-        else:
             alsa.snd_lib_error_set_handler.argtypes = [_AlsaHandler]
             alsa.snd_lib_error_set_handler.restype = ctypes.c_int
             alsa.snd_lib_error_set_handler(_alsa_message)
+        except (OSError, AttributeError) as exc:
+            log.debug("ALSA's messages stay on stderr: %s", exc)
         try:
             jack = ctypes.CDLL(JACK_SONAME)
-        except OSError:
-            log.debug("%s not found: no JACK messages to route", JACK_SONAME)
-        else:
             for setter in (jack.jack_set_error_function, jack.jack_set_info_function):
                 setter.argtypes = [_JackHandler]
                 setter.restype = None
                 setter(_jack_message)
+        except (OSError, AttributeError) as exc:
+            log.debug("JACK's messages stay on stderr: %s", exc)

@@ -6,8 +6,10 @@ Start at :func:`scan_library` (or :class:`LibraryScanner` for periodic rescans) 
 """
 
 from device.sources.library.roots import (
+    AUTO_LIBRARY,
     REMOVABLE_MEDIA_BASES,
     default_library_roots,
+    mount_table,
     resolve_library_roots,
     why_unavailable,
 )
@@ -24,6 +26,7 @@ from device.sources.library.tags import AUDIO_SUFFIXES, TagError, TrackTags, rea
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "AUTO_LIBRARY",
     "REMOVABLE_MEDIA_BASES",
     "FoundFile",
     "LibraryScanner",
@@ -33,6 +36,7 @@ __all__ = [
     "TrackStore",
     "TrackTags",
     "default_library_roots",
+    "mount_table",
     "read_track_tags",
     "resolve_library_roots",
     "scan_library",

@@ -13,12 +13,14 @@ import glob
 import os
 import stat
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 __all__ = [
     "AUTO_LIBRARY",
     "LIBRARY_ROOT_PATTERNS",
     "REMOVABLE_MEDIA_BASES",
     "default_library_roots",
+    "mount_table",
     "resolve_library_roots",
     "why_unavailable",
 ]
@@ -32,6 +34,7 @@ LIBRARY_ROOT_PATTERNS = ("media/*", "media/*/*", "mnt/usb*", "run/media/*/*")
 SYSTEM_MOUNTS = ("root-ro", "root-rw")
 AUTO_LIBRARY = "auto"
 """A ``catalog.library`` entry standing for the removable media mounted now."""
+MOUNT_TABLE = Path("/proc/self/mountinfo")
 
 
 def default_library_roots(
@@ -62,6 +65,15 @@ def resolve_library_roots(
             default_library_roots(base, is_mount=is_mount) if entry == AUTO_LIBRARY else [entry]
         )
     return tuple(dict.fromkeys(roots))
+
+
+def mount_table() -> str:
+    """The kernel's mount table ("" where there is none): it changes when media come or go,
+    and reading it costs far less than looking for media folder by folder."""
+    try:
+        return MOUNT_TABLE.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def why_unavailable(root: str, media_bases: Sequence[str] = REMOVABLE_MEDIA_BASES) -> str | None:
