@@ -212,8 +212,8 @@ class CatalogService(PlayerListener):
         """Bring the catalog's tracks in step with the library folders (unchanged files
         cost a stat each: 10,000 of them take about 0.1 s)."""
         async with self._scan_lock:
-            if roots is None:
-                roots = self._settings.library_roots()
+            if roots is None:  # looking for media is file system work: off the event loop
+                roots = await asyncio.to_thread(self._settings.library_roots)
             for scan in await self._db(self._scanner.scan, roots):
                 if scan.available and (scan.added or scan.changed or scan.removed):
                     log.info(

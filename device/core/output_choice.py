@@ -22,7 +22,7 @@ from pathlib import Path
 
 from device.audio.outputs import AudioOutput, OutputError, output_choices
 from device.core.player import Player
-from device.core.player_setup import AUTO_OUTPUT, open_configured_output
+from device.core.player_setup import AUTO_OUTPUT, NULL_OUTPUT, open_configured_output
 from device.durable_file import CorruptFile, read_json_object, write_json
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,6 @@ SOUND_CARDS = Path("/proc/asound/cards")
 CARD_POLL_S = 2.0
 CARD_TRIES = 5
 """Polls on which a changed card list is tried: a card is listed before it can play."""
-NULL_OUTPUT = "null"
 
 
 def kept_output(path: Path) -> str | None:

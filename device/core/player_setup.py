@@ -18,6 +18,7 @@ from device.sources.room_stream import RoomStreamConfig
 
 log = logging.getLogger("drivetime.engine")
 AUTO_OUTPUT = "auto"
+NULL_OUTPUT = "null"
 
 
 def open_configured_output(spec: str, frames_per_block: int) -> AudioOutput:
@@ -28,7 +29,7 @@ def open_configured_output(spec: str, frames_per_block: int) -> AudioOutput:
         return open_output("pyaudio", frames_per_block=frames_per_block)
     except OutputError as exc:
         log.warning("no sound device (%s): playing to the null output instead", exc)
-        return open_output("null", frames_per_block=frames_per_block)
+        return open_output(NULL_OUTPUT, frames_per_block=frames_per_block)
 
 
 def build_player(
